@@ -1,0 +1,2 @@
+//! Codec benchmarks (placeholder replaced below).
+fn main() {}

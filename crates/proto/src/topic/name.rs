@@ -1,0 +1,111 @@
+//! [`TopicName`]: the topic of a PUBLISH.
+
+use core::fmt;
+use core::ops::Deref;
+
+use bytestring::ByteString;
+
+use crate::error::ErrorKind;
+
+/// A validated Topic Name: non-empty, no wildcards ([MQTT-3.3.2-2]), no U+0000, at
+/// most 65,535 bytes. Cloning shares the underlying bytes.
+///
+/// The one exception to "non-empty" is [`TopicName::empty`], which an MQTT 5.0
+/// PUBLISH uses together with a Topic Alias.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TopicName(ByteString);
+
+impl TopicName {
+    /// Validates `name` as a Topic Name.
+    pub fn new(name: impl Into<ByteString>) -> Result<Self, ErrorKind> {
+        let name = name.into();
+        super::check_common(&name)?;
+        if name.bytes().any(|b| b == b'+' || b == b'#') {
+            return Err(ErrorKind::TopicNameWildcard);
+        }
+        Ok(Self(name))
+    }
+
+    /// The zero-length topic of an MQTT 5.0 PUBLISH that names its topic through a
+    /// Topic Alias only. Not valid anywhere else.
+    pub const fn empty() -> Self {
+        Self(ByteString::from_static(""))
+    }
+
+    /// A Topic Name from a `'static` string, validated.
+    pub fn from_static(name: &'static str) -> Result<Self, ErrorKind> {
+        Self::new(ByteString::from_static(name))
+    }
+
+    /// The topic as a string slice.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The underlying shared string.
+    pub fn as_byte_string(&self) -> &ByteString {
+        &self.0
+    }
+
+    /// Consumes the name, returning the shared string.
+    pub fn into_inner(self) -> ByteString {
+        self.0
+    }
+
+    /// True for topics starting with `$` (e.g. `$SYS/...`), which filters starting
+    /// with a wildcard do not match ([MQTT-4.7.2-1]).
+    pub fn is_system(&self) -> bool {
+        self.0.starts_with('$')
+    }
+
+    /// The levels of the topic, split on `/`.
+    pub fn levels(&self) -> core::str::Split<'_, char> {
+        self.0.split('/')
+    }
+}
+
+impl Deref for TopicName {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for TopicName {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<&str> for TopicName {
+    type Error = ErrorKind;
+    fn try_from(s: &str) -> Result<Self, ErrorKind> {
+        Self::new(s)
+    }
+}
+
+impl TryFrom<String> for TopicName {
+    type Error = ErrorKind;
+    fn try_from(s: String) -> Result<Self, ErrorKind> {
+        Self::new(s)
+    }
+}
+
+impl core::str::FromStr for TopicName {
+    type Err = ErrorKind;
+    fn from_str(s: &str) -> Result<Self, ErrorKind> {
+        Self::new(s)
+    }
+}
+
+impl fmt::Debug for TopicName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl fmt::Display for TopicName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
