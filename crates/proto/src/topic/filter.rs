@@ -1,8 +1,5 @@
 //! [`TopicFilter`], shared subscriptions and topic matching.
 
-use core::fmt;
-use core::ops::Deref;
-
 use bytestring::ByteString;
 
 use super::TopicName;
@@ -146,48 +143,4 @@ pub fn matches(filter: &str, topic: &str) -> bool {
     }
 }
 
-impl Deref for TopicFilter {
-    type Target = str;
-    fn deref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl AsRef<str> for TopicFilter {
-    fn as_ref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<&str> for TopicFilter {
-    type Error = ErrorKind;
-    fn try_from(s: &str) -> Result<Self, ErrorKind> {
-        Self::new(s)
-    }
-}
-
-impl TryFrom<String> for TopicFilter {
-    type Error = ErrorKind;
-    fn try_from(s: String) -> Result<Self, ErrorKind> {
-        Self::new(s)
-    }
-}
-
-impl core::str::FromStr for TopicFilter {
-    type Err = ErrorKind;
-    fn from_str(s: &str) -> Result<Self, ErrorKind> {
-        Self::new(s)
-    }
-}
-
-impl fmt::Debug for TopicFilter {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&*self.0, f)
-    }
-}
-
-impl fmt::Display for TopicFilter {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+super::string_impls!(TopicFilter);

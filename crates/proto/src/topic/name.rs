@@ -1,8 +1,5 @@
 //! [`TopicName`]: the topic of a PUBLISH.
 
-use core::fmt;
-use core::ops::Deref;
-
 use bytestring::ByteString;
 
 use crate::error::ErrorKind;
@@ -64,48 +61,4 @@ impl TopicName {
     }
 }
 
-impl Deref for TopicName {
-    type Target = str;
-    fn deref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl AsRef<str> for TopicName {
-    fn as_ref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<&str> for TopicName {
-    type Error = ErrorKind;
-    fn try_from(s: &str) -> Result<Self, ErrorKind> {
-        Self::new(s)
-    }
-}
-
-impl TryFrom<String> for TopicName {
-    type Error = ErrorKind;
-    fn try_from(s: String) -> Result<Self, ErrorKind> {
-        Self::new(s)
-    }
-}
-
-impl core::str::FromStr for TopicName {
-    type Err = ErrorKind;
-    fn from_str(s: &str) -> Result<Self, ErrorKind> {
-        Self::new(s)
-    }
-}
-
-impl fmt::Debug for TopicName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&*self.0, f)
-    }
-}
-
-impl fmt::Display for TopicName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+super::string_impls!(TopicName);
