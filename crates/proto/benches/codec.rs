@@ -50,8 +50,14 @@ fn connect_v5() -> Packet {
         topic_alias_maximum: Some(16),
         request_problem_information: Some(true),
         user_properties: vec![
-            (ByteString::from_static("region"), ByteString::from_static("eu-west")),
-            (ByteString::from_static("fw"), ByteString::from_static("2.4.1")),
+            (
+                ByteString::from_static("region"),
+                ByteString::from_static("eu-west"),
+            ),
+            (
+                ByteString::from_static("fw"),
+                ByteString::from_static("2.4.1"),
+            ),
         ],
         ..ConnectProperties::default()
     };
@@ -60,7 +66,10 @@ fn connect_v5() -> Packet {
         payload: Bytes::from_static(b"offline"),
         qos: QoS::AtLeastOnce,
         retain: true,
-        properties: WillProperties { will_delay_interval: Some(30), ..WillProperties::default() },
+        properties: WillProperties {
+            will_delay_interval: Some(30),
+            ..WillProperties::default()
+        },
     });
     Packet::Connect(Box::new(c))
 }
@@ -73,9 +82,11 @@ fn encoded(packet: &Packet, version: ProtocolVersion) -> Bytes {
 
 fn bench_decode(bencher: Bencher<'_, '_>, packet: &Packet, version: ProtocolVersion) {
     let wire = encoded(packet, version);
-    bencher.with_inputs(|| BytesMut::from(&wire[..])).bench_local_refs(|buf| {
-        black_box(codec::decode(buf, Some(version), u32::MAX).unwrap());
-    });
+    bencher
+        .with_inputs(|| BytesMut::from(&wire[..]))
+        .bench_local_refs(|buf| {
+            black_box(codec::decode(buf, Some(version), u32::MAX).unwrap());
+        });
 }
 
 fn bench_encode(bencher: Bencher<'_, '_>, packet: &Packet, version: ProtocolVersion) {
@@ -89,22 +100,38 @@ fn bench_encode(bencher: Bencher<'_, '_>, packet: &Packet, version: ProtocolVers
 
 #[divan::bench(args = SIZES)]
 fn decode_publish_v311(bencher: Bencher<'_, '_>, size: usize) {
-    bench_decode(bencher, &publish(size, ProtocolVersion::V3_1_1), ProtocolVersion::V3_1_1);
+    bench_decode(
+        bencher,
+        &publish(size, ProtocolVersion::V3_1_1),
+        ProtocolVersion::V3_1_1,
+    );
 }
 
 #[divan::bench(args = SIZES)]
 fn decode_publish_v5(bencher: Bencher<'_, '_>, size: usize) {
-    bench_decode(bencher, &publish(size, ProtocolVersion::V5), ProtocolVersion::V5);
+    bench_decode(
+        bencher,
+        &publish(size, ProtocolVersion::V5),
+        ProtocolVersion::V5,
+    );
 }
 
 #[divan::bench(args = SIZES)]
 fn encode_publish_v311(bencher: Bencher<'_, '_>, size: usize) {
-    bench_encode(bencher, &publish(size, ProtocolVersion::V3_1_1), ProtocolVersion::V3_1_1);
+    bench_encode(
+        bencher,
+        &publish(size, ProtocolVersion::V3_1_1),
+        ProtocolVersion::V3_1_1,
+    );
 }
 
 #[divan::bench(args = SIZES)]
 fn encode_publish_v5(bencher: Bencher<'_, '_>, size: usize) {
-    bench_encode(bencher, &publish(size, ProtocolVersion::V5), ProtocolVersion::V5);
+    bench_encode(
+        bencher,
+        &publish(size, ProtocolVersion::V5),
+        ProtocolVersion::V5,
+    );
 }
 
 #[divan::bench]

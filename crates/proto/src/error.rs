@@ -175,6 +175,7 @@ impl ErrorKind {
             InvalidFixedHeaderFlags(PacketType::Subscribe, _) => "MQTT-3.8.1-1",
             InvalidFixedHeaderFlags(PacketType::Unsubscribe, _) => "MQTT-3.10.1-1",
             InvalidFixedHeaderFlags(PacketType::Auth, _) => "MQTT-3.15.1-1",
+            InvalidFixedHeaderFlags(PacketType::Disconnect, _) => "MQTT-3.14.1-1",
             InvalidFixedHeaderFlags(..) if v5 => "MQTT-2.1.3-1",
             InvalidFixedHeaderFlags(..) => "MQTT-2.2.2-2",
             InvalidUtf8 if v5 => "MQTT-1.5.4-1",
@@ -359,6 +360,9 @@ pub enum EncodeError {
     InvalidReasonCode(PacketType, ReasonCode),
     /// A property value outside its allowed range (e.g. Subscription Identifier 0).
     InvalidPropertyValue(PropertyId),
+    /// The packet breaks a rule the receiver enforces (the same rule a decoder
+    /// would report, e.g. U+0000 in a string or DUP on a QoS 0 PUBLISH).
+    Violates(ErrorKind),
 }
 
 impl fmt::Display for EncodeError {
@@ -374,6 +378,7 @@ impl fmt::Display for EncodeError {
             Self::EmptyPayload => f.write_str("packet needs at least one entry"),
             Self::InvalidReasonCode(t, c) => write!(f, "reason code {c} is not valid in {t}"),
             Self::InvalidPropertyValue(p) => write!(f, "invalid value for property {p}"),
+            Self::Violates(kind) => write!(f, "would send a packet the peer must reject: {kind}"),
         }
     }
 }

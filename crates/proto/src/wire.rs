@@ -110,8 +110,12 @@ pub(crate) fn put_binary(buf: &mut BytesMut, data: &[u8]) -> Result<(), EncodeEr
     Ok(())
 }
 
-/// Appends a UTF-8 Encoded String.
+/// Appends a UTF-8 Encoded String, refusing U+0000 ([MQTT-1.5.4-2]). Topic names
+/// and filters are checked when constructed and go through [`put_binary`].
 pub(crate) fn put_string(buf: &mut BytesMut, s: &str) -> Result<(), EncodeError> {
+    if s.as_bytes().contains(&0) {
+        return Err(EncodeError::Violates(ErrorKind::NullCharacter));
+    }
     put_binary(buf, s.as_bytes())
 }
 

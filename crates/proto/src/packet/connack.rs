@@ -78,6 +78,9 @@ impl ConnAck {
                 self.reason_code,
             ));
         }
+        if self.session_present && self.reason_code != ReasonCode::Success {
+            return Err(EncodeError::Violates(ErrorKind::SessionPresentOnRefusal));
+        }
         buf.put_u8(u8::from(self.session_present));
         if version.is_v5() {
             buf.put_u8(self.reason_code.as_u8());

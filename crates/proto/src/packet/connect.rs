@@ -180,6 +180,12 @@ impl Connect {
 
     pub(crate) fn encode_body(&self, buf: &mut BytesMut) -> Result<(), EncodeError> {
         let v5 = self.protocol.is_v5();
+        if self.protocol == ProtocolVersion::V3_1_1
+            && self.password.is_some()
+            && self.username.is_none()
+        {
+            return Err(EncodeError::Violates(ErrorKind::PasswordWithoutUsername));
+        }
         wire::put_string(buf, self.protocol.protocol_name())?;
         buf.put_u8(self.protocol.level());
         let mut flags = 0;
@@ -208,7 +214,7 @@ impl Connect {
             if v5 {
                 will.properties.encode(buf)?;
             }
-            wire::put_string(buf, &will.topic)?;
+            wire::put_binary(buf, will.topic.as_bytes())?;
             wire::put_binary(buf, &will.payload)?;
         }
         if let Some(u) = &self.username {

@@ -94,9 +94,14 @@ impl Packet {
     ) -> Result<Self, DecodeError> {
         let r = Reader::new(body);
         if header.packet_type == PacketType::Connect {
-            check_flags(header, ProtocolVersion::V5)
-                .map_err(|k| DecodeError::new(k, ProtocolVersion::V5))?;
-            return Connect::decode(r).map(|c| Self::Connect(Box::new(c)));
+            // Decode first so that a flags error is scoped to the declared version.
+            let decoded = Connect::decode(r);
+            let scope = match &decoded {
+                Ok(c) => c.protocol,
+                Err(e) => e.version(),
+            };
+            check_flags(header, scope).map_err(|k| DecodeError::new(k, scope))?;
+            return decoded.map(|c| Self::Connect(Box::new(c)));
         }
         let Some(v) = version else {
             return Err(DecodeError::new(

@@ -107,7 +107,10 @@ impl Publish {
         if self.topic.is_empty() && !(version.is_v5() && self.properties.topic_alias.is_some()) {
             return Err(EncodeError::EmptyTopic);
         }
-        wire::put_string(buf, &self.topic)?;
+        if self.dup && self.qos == QoS::AtMostOnce && version != ProtocolVersion::V3_1 {
+            return Err(EncodeError::Violates(ErrorKind::DupWithQos0));
+        }
+        wire::put_binary(buf, self.topic.as_bytes())?;
         if let Some(id) = self.packet_id {
             buf.put_u16(id.get());
         }

@@ -151,7 +151,7 @@ impl Subscribe {
             self.properties.encode(buf)?;
         }
         for (filter, options) in &self.filters {
-            wire::put_string(buf, filter)?;
+            wire::put_binary(buf, filter.as_bytes())?;
             buf.put_u8(options.encode(version));
         }
         Ok(())

@@ -77,7 +77,7 @@ impl Unsubscribe {
             self.properties.encode(buf)?;
         }
         for filter in &self.filters {
-            wire::put_string(buf, filter)?;
+            wire::put_binary(buf, filter.as_bytes())?;
         }
         Ok(())
     }

@@ -294,6 +294,18 @@ pub(crate) fn put_bytes<T: AsRef<[u8]>>(
     Ok(())
 }
 
+pub(crate) fn put_str<T: AsRef<str>>(
+    buf: &mut BytesMut,
+    id: PropertyId,
+    v: &Option<T>,
+) -> Result<(), EncodeError> {
+    if let Some(v) = v {
+        buf.put_u8(id as u8);
+        wire::put_string(buf, v.as_ref())?;
+    }
+    Ok(())
+}
+
 pub(crate) fn put_pairs(
     buf: &mut BytesMut,
     pairs: &[(ByteString, ByteString)],

@@ -8,8 +8,8 @@ use bytestring::ByteString;
 
 use super::{
     PropReader, PropertyId as Id, Value, block_len, len_byte, len_pairs, len_str, len_u16, len_u32,
-    len_varint, not_allowed, put_byte, put_bytes, put_pairs, put_u16, put_u32, put_varint, to_bool,
-    to_max_qos, to_nonzero16, to_nonzero32, to_response_topic,
+    len_varint, not_allowed, put_byte, put_bytes, put_pairs, put_str, put_u16, put_u32, put_varint,
+    to_bool, to_max_qos, to_nonzero16, to_nonzero32, to_response_topic,
 };
 use crate::error::{EncodeError, ErrorKind};
 use crate::topic::TopicName;
@@ -135,7 +135,7 @@ impl PropertySet for ConnectProperties {
 
     fn put(&self, buf: &mut BytesMut) -> Result<(), EncodeError> {
         put_u32(buf, Id::SessionExpiryInterval, self.session_expiry_interval);
-        put_bytes(buf, Id::AuthenticationMethod, &self.authentication_method)?;
+        put_str(buf, Id::AuthenticationMethod, &self.authentication_method)?;
         put_bytes(buf, Id::AuthenticationData, &self.authentication_data)?;
         put_byte(
             buf,
@@ -216,7 +216,7 @@ impl PropertySet for WillProperties {
             self.payload_format_indicator.map(u8::from),
         );
         put_u32(buf, Id::MessageExpiryInterval, self.message_expiry_interval);
-        put_bytes(buf, Id::ContentType, &self.content_type)?;
+        put_str(buf, Id::ContentType, &self.content_type)?;
         put_bytes(
             buf,
             Id::ResponseTopic,
@@ -339,11 +339,11 @@ impl PropertySet for ConnAckProperties {
             &self.assigned_client_identifier,
         )?;
         put_u16(buf, Id::ServerKeepAlive, self.server_keep_alive);
-        put_bytes(buf, Id::AuthenticationMethod, &self.authentication_method)?;
+        put_str(buf, Id::AuthenticationMethod, &self.authentication_method)?;
         put_bytes(buf, Id::AuthenticationData, &self.authentication_data)?;
-        put_bytes(buf, Id::ResponseInformation, &self.response_information)?;
-        put_bytes(buf, Id::ServerReference, &self.server_reference)?;
-        put_bytes(buf, Id::ReasonString, &self.reason_string)?;
+        put_str(buf, Id::ResponseInformation, &self.response_information)?;
+        put_str(buf, Id::ServerReference, &self.server_reference)?;
+        put_str(buf, Id::ReasonString, &self.reason_string)?;
         put_u16(
             buf,
             Id::ReceiveMaximum,
@@ -455,7 +455,7 @@ impl PropertySet for PublishProperties {
             self.payload_format_indicator.map(u8::from),
         );
         put_u32(buf, Id::MessageExpiryInterval, self.message_expiry_interval);
-        put_bytes(buf, Id::ContentType, &self.content_type)?;
+        put_str(buf, Id::ContentType, &self.content_type)?;
         put_bytes(
             buf,
             Id::ResponseTopic,
@@ -501,7 +501,7 @@ impl PropertySet for AckProperties {
     }
 
     fn put(&self, buf: &mut BytesMut) -> Result<(), EncodeError> {
-        put_bytes(buf, Id::ReasonString, &self.reason_string)?;
+        put_str(buf, Id::ReasonString, &self.reason_string)?;
         put_pairs(buf, &self.user_properties)
     }
 }
@@ -607,8 +607,8 @@ impl PropertySet for DisconnectProperties {
 
     fn put(&self, buf: &mut BytesMut) -> Result<(), EncodeError> {
         put_u32(buf, Id::SessionExpiryInterval, self.session_expiry_interval);
-        put_bytes(buf, Id::ServerReference, &self.server_reference)?;
-        put_bytes(buf, Id::ReasonString, &self.reason_string)?;
+        put_str(buf, Id::ServerReference, &self.server_reference)?;
+        put_str(buf, Id::ReasonString, &self.reason_string)?;
         put_pairs(buf, &self.user_properties)
     }
 }
@@ -657,9 +657,9 @@ impl PropertySet for AuthProperties {
     }
 
     fn put(&self, buf: &mut BytesMut) -> Result<(), EncodeError> {
-        put_bytes(buf, Id::AuthenticationMethod, &self.authentication_method)?;
+        put_str(buf, Id::AuthenticationMethod, &self.authentication_method)?;
         put_bytes(buf, Id::AuthenticationData, &self.authentication_data)?;
-        put_bytes(buf, Id::ReasonString, &self.reason_string)?;
+        put_str(buf, Id::ReasonString, &self.reason_string)?;
         put_pairs(buf, &self.user_properties)
     }
 }
