@@ -79,7 +79,9 @@ pub enum ErrorKind {
     MultiLevelWildcardPosition,
     /// A Topic Filter uses `+` without it occupying a whole level.
     SingleLevelWildcardPosition,
-    /// A `$share/` filter has an empty or invalid ShareName or no filter after it.
+    /// A Shared Subscription filter without a ShareName (`$share`, `$share//f`).
+    EmptyShareName,
+    /// A `$share/` filter whose ShareName holds `+` or `#`, or with no filter after it.
     InvalidSharedSubscription,
     /// SUBSCRIBE carries no Topic Filter.
     EmptySubscribe,
@@ -123,6 +125,7 @@ impl ErrorKind {
             TopicNameWildcard => ReasonCode::TopicNameInvalid,
             MultiLevelWildcardPosition
             | SingleLevelWildcardPosition
+            | EmptyShareName
             | InvalidSharedSubscription => ReasonCode::TopicFilterInvalid,
             ZeroTopicAlias => ReasonCode::TopicAliasInvalid,
             FirstPacketNotConnect(_)
@@ -207,6 +210,7 @@ impl ErrorKind {
             MultiLevelWildcardPosition => "MQTT-4.7.1-2",
             SingleLevelWildcardPosition if v5 => "MQTT-4.7.1-2",
             SingleLevelWildcardPosition => "MQTT-4.7.1-3",
+            EmptyShareName => "MQTT-4.8.2-1",
             InvalidSharedSubscription => "MQTT-4.8.2-2",
             EmptySubscribe if v5 => "MQTT-3.8.3-2",
             EmptySubscribe => "MQTT-3.8.3-3",
@@ -264,6 +268,7 @@ impl fmt::Display for ErrorKind {
             SingleLevelWildcardPosition => {
                 f.write_str("'+' must occupy a whole level of a topic filter")
             }
+            EmptyShareName => f.write_str("shared subscription without a share name"),
             InvalidSharedSubscription => f.write_str("invalid shared subscription filter"),
             EmptySubscribe => f.write_str("SUBSCRIBE without topic filters"),
             EmptyUnsubscribe => f.write_str("UNSUBSCRIBE without topic filters"),

@@ -481,20 +481,24 @@ fn shared_subscription_parsing() {
 #[test]
 fn shared_subscription_share_name_rules_mqtt_4_8_2_1() {
     // The ShareName must be at least one character long.
-    for raw in ["$share//f", "$share//#"] {
+    for raw in ["$share//f", "$share//#", "$share", "$share/"] {
         let f = filter(raw);
         assert_eq!(f.shared(), None, "{raw:?}");
         assert_eq!(
             f.validate_shared(),
-            Err(ErrorKind::InvalidSharedSubscription),
+            Err(ErrorKind::EmptyShareName),
             "{raw:?}"
         );
         assert_eq!(
             TopicFilter::new_v5(raw),
-            Err(ErrorKind::InvalidSharedSubscription),
+            Err(ErrorKind::EmptyShareName),
             "{raw:?}"
         );
     }
+    assert_eq!(
+        ErrorKind::EmptyShareName.rule(ProtocolVersion::V5),
+        Some("MQTT-4.8.2-1")
+    );
 }
 
 #[test]
@@ -502,8 +506,6 @@ fn shared_subscription_structure_mqtt_4_8_2_2() {
     // The ShareName must not contain "+" or "#" and must be followed by "/" and
     // a (non-empty) Topic Filter.
     for raw in [
-        "$share",
-        "$share/",
         "$share/g",
         "$share/g/",
         "$share/+/f",

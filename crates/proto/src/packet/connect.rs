@@ -214,6 +214,9 @@ impl Connect {
             if v5 {
                 will.properties.encode(buf)?;
             }
+            if will.topic.is_empty() {
+                return Err(EncodeError::Violates(ErrorKind::EmptyTopic));
+            }
             wire::put_binary(buf, will.topic.as_bytes())?;
             wire::put_binary(buf, &will.payload)?;
         }

@@ -151,6 +151,11 @@ impl Subscribe {
             self.properties.encode(buf)?;
         }
         for (filter, options) in &self.filters {
+            if options.no_local && version.is_v5() && filter.shared().is_some() {
+                return Err(EncodeError::Violates(
+                    ErrorKind::NoLocalOnSharedSubscription,
+                ));
+            }
             wire::put_binary(buf, filter.as_bytes())?;
             buf.put_u8(options.encode(version));
         }

@@ -56,9 +56,19 @@ pub(crate) trait PropertySet: Default {
 
     /// Appends the Property Length field and the properties.
     fn encode(&self, buf: &mut BytesMut) -> Result<(), EncodeError> {
+        self.check().map_err(EncodeError::Violates)?;
         let len = u32::try_from(self.content_len()).map_err(|_| EncodeError::PacketTooLarge)?;
         wire::put_varint(buf, len)?;
         self.put(buf)
+    }
+}
+
+/// A Response Topic must be a valid, non-empty Topic Name ([MQTT-3.3.2-14]); only
+/// [`TopicName::empty`] can break that.
+fn response_topic_check(topic: &Option<TopicName>) -> Result<(), ErrorKind> {
+    match topic {
+        Some(t) if t.is_empty() => Err(ErrorKind::InvalidResponseTopic),
+        _ => Ok(()),
     }
 }
 
@@ -199,6 +209,10 @@ impl PropertySet for WillProperties {
         Ok(())
     }
 
+    fn check(&self) -> Result<(), ErrorKind> {
+        response_topic_check(&self.response_topic)
+    }
+
     fn content_len(&self) -> usize {
         len_u32(&self.will_delay_interval)
             + len_byte(&self.payload_format_indicator)
@@ -333,7 +347,7 @@ impl PropertySet for ConnAckProperties {
             return Err(EncodeError::InvalidPropertyValue(Id::MaximumQoS));
         }
         put_u32(buf, Id::SessionExpiryInterval, self.session_expiry_interval);
-        put_bytes(
+        put_str(
             buf,
             Id::AssignedClientIdentifier,
             &self.assigned_client_identifier,
@@ -431,6 +445,10 @@ impl PropertySet for PublishProperties {
             _ => return Err(not_allowed(id, packet)),
         }
         Ok(())
+    }
+
+    fn check(&self) -> Result<(), ErrorKind> {
+        response_topic_check(&self.response_topic)
     }
 
     fn content_len(&self) -> usize {

@@ -47,8 +47,8 @@ impl TopicFilter {
     /// a non-empty ShareName without `/`, `+` or `#`, then `/` and a non-empty filter.
     /// Filters that do not start with `$share` pass.
     pub fn validate_shared(&self) -> Result<(), ErrorKind> {
-        if self.0 == "$share" {
-            return Err(ErrorKind::InvalidSharedSubscription);
+        if matches!(&*self.0, "$share" | "$share/") || self.0.starts_with("$share//") {
+            return Err(ErrorKind::EmptyShareName);
         }
         if !self.0.starts_with(SHARE_PREFIX) {
             return Ok(());
