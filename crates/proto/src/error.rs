@@ -71,6 +71,14 @@ pub enum ErrorKind {
     ZeroPacketId,
     /// A Topic Name contains a wildcard character.
     TopicNameWildcard,
+    /// The Will Topic contains a wildcard character.
+    WillTopicWildcard,
+    /// The Will Flag is set but the Will fields are missing from the payload.
+    MissingWill,
+    /// The User Name Flag is set but the payload has no User Name.
+    MissingUsername,
+    /// The Password Flag is set but the payload has no Password.
+    MissingPassword,
     /// A Topic Name or Filter is empty (without a Topic Alias, for a v5 PUBLISH).
     EmptyTopic,
     /// A Topic Name or Filter longer than 65,535 bytes.
@@ -122,7 +130,7 @@ impl ErrorKind {
             InvalidProtocolName | UnsupportedProtocolLevel(_) => {
                 ReasonCode::UnsupportedProtocolVersion
             }
-            TopicNameWildcard => ReasonCode::TopicNameInvalid,
+            TopicNameWildcard | WillTopicWildcard => ReasonCode::TopicNameInvalid,
             MultiLevelWildcardPosition
             | SingleLevelWildcardPosition
             | EmptyShareName
@@ -151,6 +159,9 @@ impl ErrorKind {
             | InvalidUtf8
             | NullCharacter
             | ConnectReservedFlag
+            | MissingWill
+            | MissingUsername
+            | MissingPassword
             | WillQosWithoutWill
             | WillRetainWithoutWill
             | InvalidWillQos
@@ -198,7 +209,28 @@ impl ErrorKind {
             PasswordWithoutUsername if !v5 => "MQTT-3.1.2-22",
             SessionPresentOnRefusal if v5 => "MQTT-3.2.2-6",
             SessionPresentOnRefusal => "MQTT-3.2.2-4",
-            InvalidReasonCode(PacketType::SubAck, _) if !v5 => "MQTT-3.9.3-2",
+            InvalidReasonCode(t, _) if v5 => match t {
+                PacketType::ConnAck => "MQTT-3.2.2-8",
+                PacketType::PubAck => "MQTT-3.4.2-1",
+                PacketType::PubRec => "MQTT-3.5.2-1",
+                PacketType::PubRel => "MQTT-3.6.2-1",
+                PacketType::PubComp => "MQTT-3.7.2-1",
+                PacketType::SubAck => "MQTT-3.9.3-2",
+                PacketType::UnsubAck => "MQTT-3.11.3-2",
+                PacketType::Disconnect => "MQTT-3.14.2-1",
+                PacketType::Auth => "MQTT-3.15.2-1",
+                _ => return None,
+            },
+            InvalidReasonCode(PacketType::SubAck, _) => "MQTT-3.9.3-2",
+            ConnAckReservedFlags if v5 => "MQTT-3.2.2-1",
+            ZeroTopicAlias => "MQTT-3.3.2-8",
+            WillTopicWildcard if v5 => "MQTT-4.7.0-1",
+            WillTopicWildcard => "MQTT-4.7.1-1",
+            MissingWill => "MQTT-3.1.2-9",
+            MissingUsername if v5 => "MQTT-3.1.2-17",
+            MissingUsername => "MQTT-3.1.2-19",
+            MissingPassword if v5 => "MQTT-3.1.2-19",
+            MissingPassword => "MQTT-3.1.2-21",
             InvalidPublishQos => "MQTT-3.3.1-4",
             DupWithQos0 => "MQTT-3.3.1-2",
             ZeroPacketId if v5 => "MQTT-2.2.1-3",
@@ -260,6 +292,10 @@ impl fmt::Display for ErrorKind {
             DupWithQos0 => f.write_str("PUBLISH with DUP set at QoS 0"),
             ZeroPacketId => f.write_str("packet identifier 0"),
             TopicNameWildcard => f.write_str("topic name contains a wildcard"),
+            WillTopicWildcard => f.write_str("will topic contains a wildcard"),
+            MissingWill => f.write_str("will flag set but will fields missing"),
+            MissingUsername => f.write_str("user name flag set but user name missing"),
+            MissingPassword => f.write_str("password flag set but password missing"),
             EmptyTopic => f.write_str("empty topic"),
             TopicTooLong => f.write_str("topic longer than 65535 bytes"),
             MultiLevelWildcardPosition => {
@@ -317,9 +353,16 @@ impl DecodeError {
     }
 
     /// The reason code to send in CONNACK or DISCONNECT (MQTT 5.0); MQTT 3.x peers
-    /// are disconnected without one.
+    /// are disconnected without one, but the code still classifies the error.
     pub const fn reason_code(&self) -> ReasonCode {
-        self.kind.reason_code()
+        match self.kind {
+            // 3.1.1 [MQTT-3.8.3-4] treats a requested QoS of 3 as malformed; 5.0
+            // calls it a Protocol Error.
+            ErrorKind::InvalidSubscriptionQos if !self.version.is_v5() => {
+                ReasonCode::MalformedPacket
+            }
+            kind => kind.reason_code(),
+        }
     }
 
     /// The normative statement violated, e.g. `MQTT-3.3.1-4`, for this version.

@@ -526,13 +526,21 @@ fn shared_subscription_structure_mqtt_4_8_2_2() {
             "{raw:?}"
         );
     }
-    // A ShareName with a wildcard inside a level is already an invalid filter.
+    // A ShareName holding a wildcard breaks [MQTT-4.8.2-2] before any
+    // wildcard-placement rule is considered; `new` alone still rejects it.
+    for raw in ["$share/g+/f", "$share/g#/f"] {
+        assert_eq!(
+            TopicFilter::new_v5(raw),
+            Err(ErrorKind::InvalidSharedSubscription),
+            "{raw:?}"
+        );
+    }
     assert_eq!(
-        TopicFilter::new_v5("$share/g+/f"),
+        TopicFilter::new("$share/g+/f"),
         Err(ErrorKind::SingleLevelWildcardPosition)
     );
     assert_eq!(
-        TopicFilter::new_v5("$share/g#/f"),
+        TopicFilter::new("$share/g#/f"),
         Err(ErrorKind::MultiLevelWildcardPosition)
     );
     // The filter after the ShareName follows the ordinary rules.

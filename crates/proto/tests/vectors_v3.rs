@@ -359,7 +359,11 @@ fn v311_connect_password_requires_username_and_bytes() {
         0x10, 0x10, 0x00, 0x04, b'M', b'Q', b'T', b'T', 0x04, 0xC2, 0x00, 0x00, 0x00, 0x01, b'a',
         0x00, 0x01, b'u',
     ];
-    assert_eq!(decode_err(&missing, None).kind(), ErrorKind::Truncated);
+    assert_kind(
+        decode_err(&missing, None),
+        ErrorKind::MissingPassword,
+        Some("MQTT-3.1.2-21"),
+    );
 }
 
 #[test]

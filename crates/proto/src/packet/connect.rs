@@ -51,6 +51,11 @@ const WILL_RETAIN: u8 = 0b0010_0000;
 const PASSWORD: u8 = 0b0100_0000;
 const USERNAME: u8 = 0b1000_0000;
 
+/// Fails with `missing` if the payload ended before a field its flag promised.
+fn present(r: &Reader, missing: ErrorKind) -> Result<(), ErrorKind> {
+    if r.is_empty() { Err(missing) } else { Ok(()) }
+}
+
 impl Connect {
     /// A CONNECT for `protocol` with the given client id, clean start, no keep-alive.
     pub fn new(protocol: ProtocolVersion, client_id: impl Into<ByteString>) -> Self {
@@ -113,12 +118,16 @@ impl Connect {
         // User Name, Password ([MQTT-3.1.3-1]).
         let client_id = r.string()?;
         let will = if will_flag {
+            present(&r, ErrorKind::MissingWill)?;
             let properties = if protocol.is_v5() {
                 WillProperties::decode(&mut r, PacketType::Connect)?
             } else {
                 WillProperties::default()
             };
-            let topic = TopicName::new(r.string()?)?;
+            let topic = TopicName::new(r.string()?).map_err(|k| match k {
+                ErrorKind::TopicNameWildcard => ErrorKind::WillTopicWildcard,
+                k => k,
+            })?;
             let payload = r.binary()?;
             Some(Will {
                 topic,
@@ -131,12 +140,14 @@ impl Connect {
             None
         };
         let username = if has_username {
+            present(&r, ErrorKind::MissingUsername)?;
             Some(r.string()?)
         } else {
             None
         };
         // MQTT 3.1 clients (and Mosquitto) may set the Password Flag without a password.
         let password = if has_password && !(protocol == ProtocolVersion::V3_1 && r.is_empty()) {
+            present(&r, ErrorKind::MissingPassword)?;
             Some(r.binary()?)
         } else {
             None

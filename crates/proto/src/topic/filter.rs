@@ -35,28 +35,23 @@ impl TopicFilter {
         Ok(Self(filter))
     }
 
-    /// Validates `filter` as a Topic Filter and, if it starts with `$share/`, as a
+    /// Validates `filter` as a Topic Filter and, if it starts with `$share`, as a
     /// Shared Subscription ([MQTT-4.8.2-1], [MQTT-4.8.2-2]).
     pub fn new_v5(filter: impl Into<ByteString>) -> Result<Self, ErrorKind> {
-        let f = Self::new(filter)?;
-        f.validate_shared()?;
-        Ok(f)
+        let filter = filter.into();
+        super::check_common(&filter)?;
+        // ShareName rules first, so `$share/a+b/x` reports [MQTT-4.8.2-2] rather
+        // than a wildcard-placement error.
+        check_shared(&filter)?;
+        check_wildcards(&filter)?;
+        Ok(Self(filter))
     }
 
     /// Checks the Shared Subscription syntax of a filter starting with `$share`:
-    /// a non-empty ShareName without `/`, `+` or `#`, then `/` and a non-empty filter.
-    /// Filters that do not start with `$share` pass.
+    /// a non-empty ShareName ([MQTT-4.8.2-1]) without `/`, `+` or `#`, then `/`
+    /// and a non-empty filter ([MQTT-4.8.2-2]). Other filters pass.
     pub fn validate_shared(&self) -> Result<(), ErrorKind> {
-        if matches!(&*self.0, "$share" | "$share/") || self.0.starts_with("$share//") {
-            return Err(ErrorKind::EmptyShareName);
-        }
-        if !self.0.starts_with(SHARE_PREFIX) {
-            return Ok(());
-        }
-        match self.shared() {
-            Some(_) => Ok(()),
-            None => Err(ErrorKind::InvalidSharedSubscription),
-        }
+        check_shared(&self.0)
     }
 
     /// A Topic Filter from a `'static` string, validated.
@@ -103,6 +98,19 @@ impl TopicFilter {
     /// stripping), matches `topic`.
     pub fn matches(&self, topic: &TopicName) -> bool {
         matches(&self.0, topic.as_str())
+    }
+}
+
+fn check_shared(filter: &str) -> Result<(), ErrorKind> {
+    if matches!(filter, "$share" | "$share/") || filter.starts_with("$share//") {
+        return Err(ErrorKind::EmptyShareName);
+    }
+    let Some(rest) = filter.strip_prefix(SHARE_PREFIX) else {
+        return Ok(());
+    };
+    match rest.split_once('/') {
+        Some((group, inner)) if !group.contains(['+', '#']) && !inner.is_empty() => Ok(()),
+        _ => Err(ErrorKind::InvalidSharedSubscription),
     }
 }
 
