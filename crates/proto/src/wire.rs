@@ -81,6 +81,12 @@ impl Reader {
         self.take(usize::from(n))
     }
 
+    /// A string checked for UTF-8 only ([MQTT-1.5.4-1]): for fields whose own type
+    /// checks U+0000 in the same pass as its other rules (topic names).
+    pub(crate) fn utf8(&mut self) -> Result<ByteString, ErrorKind> {
+        ByteString::try_from(self.binary()?).map_err(|_| ErrorKind::InvalidUtf8)
+    }
+
     /// A UTF-8 Encoded String, validated per [MQTT-1.5.4-1] and [MQTT-1.5.4-2].
     pub(crate) fn string(&mut self) -> Result<ByteString, ErrorKind> {
         let raw = self.binary()?;

@@ -87,6 +87,7 @@ impl Packet {
     /// `version` is the connection's protocol version, or `None` before CONNECT, in
     /// which case only CONNECT is accepted ([MQTT-3.1.0-1]). CONNECT always decodes
     /// as the version it declares.
+    #[inline]
     pub fn decode_body(
         header: FixedHeader,
         body: Bytes,
@@ -112,6 +113,7 @@ impl Packet {
         Self::decode_versioned(header, r, v).map_err(|k| DecodeError::new(k, v))
     }
 
+    #[inline]
     fn decode_versioned(
         header: FixedHeader,
         r: Reader,

@@ -53,7 +53,7 @@ impl Publish {
         if dup && qos == QoS::AtMostOnce && version != ProtocolVersion::V3_1 {
             return Err(ErrorKind::DupWithQos0);
         }
-        let topic = r.string()?;
+        let topic = r.utf8()?;
         let packet_id = if qos == QoS::AtMostOnce {
             None
         } else {

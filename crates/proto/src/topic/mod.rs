@@ -68,14 +68,20 @@ pub const MAX_TOPIC_LEN: usize = 65_535;
 /// The rules every topic name and filter share: non-empty ([MQTT-4.7.3-1]), no
 /// U+0000 ([MQTT-4.7.3-2]) and at most 65,535 bytes ([MQTT-4.7.3-3]).
 fn check_common(s: &str) -> Result<(), ErrorKind> {
+    check_len(s)?;
+    if s.as_bytes().contains(&0) {
+        return Err(ErrorKind::NullCharacter);
+    }
+    Ok(())
+}
+
+/// Non-empty ([MQTT-4.7.3-1]) and at most 65,535 bytes ([MQTT-4.7.3-3]).
+fn check_len(s: &str) -> Result<(), ErrorKind> {
     if s.is_empty() {
         return Err(ErrorKind::EmptyTopic);
     }
     if s.len() > MAX_TOPIC_LEN {
         return Err(ErrorKind::TopicTooLong);
-    }
-    if s.as_bytes().contains(&0) {
-        return Err(ErrorKind::NullCharacter);
     }
     Ok(())
 }

@@ -16,9 +16,14 @@ impl TopicName {
     /// Validates `name` as a Topic Name.
     pub fn new(name: impl Into<ByteString>) -> Result<Self, ErrorKind> {
         let name = name.into();
-        super::check_common(&name)?;
-        if name.bytes().any(|b| b == b'+' || b == b'#') {
-            return Err(ErrorKind::TopicNameWildcard);
+        super::check_len(&name)?;
+        // One pass for both byte rules: this runs for every PUBLISH received.
+        for &b in name.as_bytes() {
+            match b {
+                0 => return Err(ErrorKind::NullCharacter),
+                b'+' | b'#' => return Err(ErrorKind::TopicNameWildcard),
+                _ => {}
+            }
         }
         Ok(Self(name))
     }
