@@ -115,6 +115,15 @@ pub enum ErrorKind {
     InvalidPropertyValue(PropertyId),
     /// A Topic Alias of 0.
     ZeroTopicAlias,
+    /// A Topic Alias above the Topic Alias Maximum announced to the sender.
+    TopicAliasOutOfRange {
+        /// The alias received.
+        alias: u16,
+        /// The maximum in force.
+        max: u16,
+    },
+    /// An empty topic with a Topic Alias that was never set on this connection.
+    UnknownTopicAlias(u16),
     /// A Response Topic that is not a valid Topic Name.
     InvalidResponseTopic,
     /// Authentication Data without an Authentication Method.
@@ -135,7 +144,7 @@ impl ErrorKind {
             | SingleLevelWildcardPosition
             | EmptyShareName
             | InvalidSharedSubscription => ReasonCode::TopicFilterInvalid,
-            ZeroTopicAlias => ReasonCode::TopicAliasInvalid,
+            ZeroTopicAlias | TopicAliasOutOfRange { .. } => ReasonCode::TopicAliasInvalid,
             FirstPacketNotConnect(_)
             | SessionPresentOnRefusal
             | DupWithQos0
@@ -149,6 +158,7 @@ impl ErrorKind {
             | DuplicateProperty(_)
             | InvalidPropertyValue(_)
             | InvalidResponseTopic
+            | UnknownTopicAlias(_)
             | AuthDataWithoutMethod => ReasonCode::ProtocolError,
             VarIntTooLong
             | VarIntNotMinimal
@@ -224,6 +234,7 @@ impl ErrorKind {
             InvalidReasonCode(PacketType::SubAck, _) => "MQTT-3.9.3-2",
             ConnAckReservedFlags if v5 => "MQTT-3.2.2-1",
             ZeroTopicAlias => "MQTT-3.3.2-8",
+            TopicAliasOutOfRange { .. } => "MQTT-3.3.2-9",
             WillTopicWildcard if v5 => "MQTT-4.7.0-1",
             WillTopicWildcard => "MQTT-4.7.1-1",
             MissingWill => "MQTT-3.1.2-9",
@@ -318,6 +329,13 @@ impl fmt::Display for ErrorKind {
             DuplicateProperty(p) => write!(f, "property {p} appears more than once"),
             InvalidPropertyValue(p) => write!(f, "invalid value for property {p}"),
             ZeroTopicAlias => f.write_str("topic alias 0"),
+            TopicAliasOutOfRange { alias, max } => {
+                write!(
+                    f,
+                    "topic alias {alias} exceeds the topic alias maximum {max}"
+                )
+            }
+            UnknownTopicAlias(a) => write!(f, "topic alias {a} was never set on this connection"),
             InvalidResponseTopic => f.write_str("response topic is not a valid topic name"),
             AuthDataWithoutMethod => {
                 f.write_str("authentication data without authentication method")

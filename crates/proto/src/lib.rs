@@ -13,6 +13,7 @@
 //!   matching.
 //! - [`packet`]: the 15 control packets, each in its own file.
 //! - [`codec`]: incremental framing and decoding out of a read buffer.
+//! - [`session`]: per-connection protocol state (MQTT 5.0 Topic Aliases).
 //!
 //! # Example
 //! ```
@@ -36,6 +37,7 @@ pub mod error;
 pub mod packet;
 pub mod property;
 pub mod reason;
+pub mod session;
 pub mod topic;
 pub mod types;
 pub mod varint;
