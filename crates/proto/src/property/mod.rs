@@ -282,28 +282,35 @@ pub(crate) fn put_varint(buf: &mut BytesMut, id: PropertyId, v: u32) -> Result<(
     Ok(())
 }
 
+/// Writes an optional length-prefixed property with `write` (binary or string).
+fn put_field<T: ?Sized>(
+    buf: &mut BytesMut,
+    id: PropertyId,
+    v: Option<&T>,
+    write: fn(&mut BytesMut, &T) -> Result<(), EncodeError>,
+) -> Result<(), EncodeError> {
+    if let Some(v) = v {
+        buf.put_u8(id as u8);
+        write(buf, v)?;
+    }
+    Ok(())
+}
+
 pub(crate) fn put_bytes<T: AsRef<[u8]>>(
     buf: &mut BytesMut,
     id: PropertyId,
     v: &Option<T>,
 ) -> Result<(), EncodeError> {
-    if let Some(v) = v {
-        buf.put_u8(id as u8);
-        wire::put_binary(buf, v.as_ref())?;
-    }
-    Ok(())
+    put_field(buf, id, v.as_ref().map(AsRef::as_ref), wire::put_binary)
 }
 
+/// Like [`put_bytes`] for UTF-8 strings, which must not hold U+0000.
 pub(crate) fn put_str<T: AsRef<str>>(
     buf: &mut BytesMut,
     id: PropertyId,
     v: &Option<T>,
 ) -> Result<(), EncodeError> {
-    if let Some(v) = v {
-        buf.put_u8(id as u8);
-        wire::put_string(buf, v.as_ref())?;
-    }
-    Ok(())
+    put_field(buf, id, v.as_ref().map(AsRef::as_ref), wire::put_string)
 }
 
 pub(crate) fn put_pairs(
