@@ -128,6 +128,23 @@ pub enum ErrorKind {
     InvalidResponseTopic,
     /// Authentication Data without an Authentication Method.
     AuthDataWithoutMethod,
+    /// A Client sent CONNECT again on a connection that already has one.
+    SecondConnect,
+    /// The peer sent more QoS 2 PUBLISH packets awaiting PUBREL than the Receive
+    /// Maximum we announced.
+    ReceiveMaximumExceeded,
+    /// A packet a Server never receives (CONNACK, SUBACK, UNSUBACK, PINGRESP), or
+    /// AUTH before MQTT 5.0.
+    UnexpectedPacket(PacketType),
+    /// A PUBLISH from a Client carries a Subscription Identifier.
+    SubscriptionIdFromClient,
+    /// No control packet arrived within one and a half times the Keep Alive.
+    KeepAliveTimeout,
+    /// A Packet Identifier that is already in use was asked for again.
+    PacketIdInUse(u16),
+    /// An acknowledgement for a Packet Identifier with no exchange in the state
+    /// it acknowledges.
+    UnknownPacketId(u16),
 }
 
 impl ErrorKind {
@@ -159,7 +176,14 @@ impl ErrorKind {
             | InvalidPropertyValue(_)
             | InvalidResponseTopic
             | UnknownTopicAlias(_)
-            | AuthDataWithoutMethod => ReasonCode::ProtocolError,
+            | AuthDataWithoutMethod
+            | SecondConnect
+            | UnexpectedPacket(_)
+            | SubscriptionIdFromClient
+            | PacketIdInUse(_) => ReasonCode::ProtocolError,
+            ReceiveMaximumExceeded => ReasonCode::ReceiveMaximumExceeded,
+            KeepAliveTimeout => ReasonCode::KeepAliveTimeout,
+            UnknownPacketId(_) => ReasonCode::PacketIdentifierNotFound,
             VarIntTooLong
             | VarIntNotMinimal
             | ReservedPacketType(_)
@@ -262,6 +286,11 @@ impl ErrorKind {
             SubscriptionOptionsReserved | InvalidSubscriptionQos if !v5 => "MQTT-3.8.3-4",
             NoLocalOnSharedSubscription => "MQTT-3.8.3-4",
             InvalidResponseTopic => "MQTT-3.3.2-14",
+            SecondConnect => "MQTT-3.1.0-2",
+            ReceiveMaximumExceeded if v5 => "MQTT-3.3.4-7",
+            SubscriptionIdFromClient if v5 => "MQTT-3.3.4-6",
+            KeepAliveTimeout if v5 => "MQTT-3.1.2-22",
+            KeepAliveTimeout => "MQTT-3.1.2-24",
             _ => return None,
         })
     }
@@ -340,6 +369,17 @@ impl fmt::Display for ErrorKind {
             AuthDataWithoutMethod => {
                 f.write_str("authentication data without authentication method")
             }
+            SecondConnect => f.write_str("second CONNECT on the same connection"),
+            ReceiveMaximumExceeded => {
+                f.write_str("more QoS 2 PUBLISH packets awaiting PUBREL than the receive maximum")
+            }
+            UnexpectedPacket(t) => write!(f, "unexpected {t} packet"),
+            SubscriptionIdFromClient => {
+                f.write_str("PUBLISH from a client carries a subscription identifier")
+            }
+            KeepAliveTimeout => f.write_str("no packet received within 1.5 times the keep alive"),
+            PacketIdInUse(id) => write!(f, "packet identifier {id} is already in use"),
+            UnknownPacketId(id) => write!(f, "packet identifier {id} not found"),
         }
     }
 }
