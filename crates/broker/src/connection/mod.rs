@@ -1,0 +1,217 @@
+//! The connection driver: one task per connection owns its socket, reads and
+//! decodes packets, hands each to its handler (`crate::handle`), moves queued
+//! deliveries onto the socket and writes everything produced in one turn with
+//! one write call.
+//!
+//! Generic over the byte stream, so tests drive it over in-memory pipes on a
+//! virtual clock as well as over TCP.
+
+mod state;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::BytesMut;
+use midge_proto::{Decoder, Disconnect, ErrorKind, Packet, ProtocolVersion};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::time::Instant;
+
+use crate::broker::{Departure, Shared};
+use crate::handle;
+pub use state::{Close, ConnState};
+
+/// Bytes reserved in the read buffer before each read.
+const READ_CHUNK: usize = 8 * 1024;
+/// How long the final packets of a closing connection may take to write.
+const CLOSE_FLUSH_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Serves one client connection from its first byte to its close.
+pub async fn serve<S>(shared: Arc<Shared>, mut stream: S, peer: String)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let (connect_timeout, max_packet) = {
+        let c = shared.config();
+        (
+            Duration::from_secs(c.connect_timeout_secs),
+            c.limits.max_packet_size,
+        )
+    };
+    let mut rbuf = BytesMut::with_capacity(READ_CHUNK);
+    let mut decoder = Decoder::new(max_packet);
+
+    // CONNECT must come first, and in time ([MQTT-3.1.0-1]).
+    let first = tokio::time::timeout(
+        connect_timeout,
+        read_packet(&mut stream, &mut rbuf, &mut decoder),
+    )
+    .await;
+    let connect = match first {
+        Err(_) => {
+            tracing::debug!(%peer, "no CONNECT within {}s; closing", connect_timeout.as_secs());
+            return;
+        }
+        Ok(Err(ReadError::Closed)) => return,
+        Ok(Err(ReadError::Decode(e))) => {
+            tracing::debug!(%peer, rule = e.rule().unwrap_or("-"), "refusing connection: {e}");
+            if let Some(connack) = handle::connect::refusal_for_decode_error(&e) {
+                let _ = write_and_close(&mut stream, &connack).await;
+            }
+            return;
+        }
+        Ok(Ok(Packet::Connect(connect))) => connect,
+        Ok(Ok(other)) => {
+            let kind = ErrorKind::FirstPacketNotConnect(other.packet_type());
+            tracing::debug!(%peer, rule = kind.rule(ProtocolVersion::V5).unwrap_or("-"), "refusing connection: {kind}");
+            return;
+        }
+    };
+
+    let accepted = match handle::connect::accept(&shared, *connect, peer.clone()).await {
+        Ok(accepted) => accepted,
+        Err(refusal) => {
+            let _ = write_and_close(&mut stream, &refusal).await;
+            return;
+        }
+    };
+    let handle::connect::Accepted {
+        mut state,
+        mut kick,
+        done,
+    } = accepted;
+    decoder.set_version(state.version);
+
+    let mut shutdown = shared.shutdown_signal();
+    let close = 'conn: loop {
+        // Everything already buffered, in order.
+        loop {
+            match decoder.decode(&mut rbuf) {
+                Ok(Some(packet)) => {
+                    state.keep_alive.on_packet(Instant::now().into_std());
+                    if let Err(close) = handle::dispatch(&mut state, packet) {
+                        break 'conn close;
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => break 'conn Close::decode(&e),
+            }
+        }
+        state.pump();
+        if !state.out.is_empty() {
+            tokio::select! {
+                biased;
+                r = stream.write_all(&state.out) => if r.is_err() { break Close::Network },
+                _ = shutdown.changed() => break Close::Shutdown,
+                _ = &mut kick => break Close::TakenOver,
+            }
+            state.out.clear();
+        }
+        if *shutdown.borrow() {
+            break Close::Shutdown;
+        }
+        rbuf.reserve(READ_CHUNK);
+        let deadline = state.keep_alive.deadline().map(Instant::from_std);
+        tokio::select! {
+            biased;
+            _ = shutdown.changed() => break Close::Shutdown,
+            _ = &mut kick => break Close::TakenOver,
+            r = stream.read_buf(&mut rbuf) => match r {
+                Ok(0) | Err(_) => break Close::Network,
+                Ok(_) => {}
+            },
+            () = state.session.notified() => {}
+            () = sleep_until(deadline) => {
+                if state.keep_alive.is_expired(Instant::now().into_std()) {
+                    break Close::KeepAlive;
+                }
+            }
+        }
+    };
+
+    finish(&mut stream, &mut state, &close).await;
+    drop(done);
+}
+
+/// Logs the close, tells a v5 client why, flushes and lets the session go.
+async fn finish<S>(stream: &mut S, state: &mut ConnState, close: &Close)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    match close {
+        Close::Violation { code, rule, detail } => tracing::debug!(
+            client_id = %state.client_id, peer = %state.peer, rule = rule.unwrap_or("-"),
+            "closing: {detail} (reason 0x{:02X})", code.as_u8()
+        ),
+        other => {
+            tracing::debug!(client_id = %state.client_id, peer = %state.peer, "closing: {other:?}")
+        }
+    }
+    if close != &Close::Network {
+        if let (true, Some(code)) = (state.is_v5(), close.disconnect_code()) {
+            state.send(Disconnect::new(code));
+        }
+        if !state.out.is_empty() {
+            let _ = tokio::time::timeout(CLOSE_FLUSH_TIMEOUT, stream.write_all(&state.out)).await;
+        }
+        let _ = tokio::time::timeout(CLOSE_FLUSH_TIMEOUT, stream.shutdown()).await;
+    }
+    let departure = match close {
+        // A normal DISCONNECT discards the will ([MQTT-3.1.2-10]); a broker
+        // shutdown keeps sessions and does not publish wills.
+        Close::Disconnect { with_will: false } | Close::Shutdown => Departure::Normal,
+        _ => Departure::Abnormal,
+    };
+    state.shared.detach(
+        &state.session,
+        state.generation,
+        state.will.take(),
+        departure,
+        state.expiry_interval,
+    );
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+enum ReadError {
+    Closed,
+    Decode(midge_proto::DecodeError),
+}
+
+async fn read_packet<S>(
+    stream: &mut S,
+    rbuf: &mut BytesMut,
+    decoder: &mut Decoder,
+) -> Result<Packet, ReadError>
+where
+    S: AsyncRead + Unpin,
+{
+    loop {
+        match decoder.decode(rbuf) {
+            Ok(Some(packet)) => return Ok(packet),
+            Ok(None) => {}
+            Err(e) => return Err(ReadError::Decode(e)),
+        }
+        rbuf.reserve(READ_CHUNK);
+        match stream.read_buf(rbuf).await {
+            Ok(0) | Err(_) => return Err(ReadError::Closed),
+            Ok(_) => {}
+        }
+    }
+}
+
+async fn write_and_close<S>(stream: &mut S, bytes: &[u8]) -> std::io::Result<()>
+where
+    S: AsyncWrite + Unpin,
+{
+    tokio::time::timeout(CLOSE_FLUSH_TIMEOUT, async {
+        stream.write_all(bytes).await?;
+        stream.shutdown().await
+    })
+    .await
+    .unwrap_or(Ok(()))
+}

@@ -1,0 +1,217 @@
+//! The broker as a whole: binding listeners, accepting connections within the
+//! connection limit, restoring stored state, graceful shutdown.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
+use tokio::task::{JoinHandle, JoinSet};
+
+use crate::broker::Shared;
+use crate::config::Config;
+use crate::connection;
+use crate::metrics::Metrics;
+use crate::router::Subscriber;
+use crate::storage::{Persist, Storage};
+
+/// How long shutdown waits for connections to say goodbye.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// A running broker.
+#[derive(Debug)]
+pub struct Broker {
+    shared: Arc<Shared>,
+    local_addrs: Vec<SocketAddr>,
+    accept_tasks: Vec<JoinHandle<()>>,
+    connections: Arc<tokio::sync::Mutex<JoinSet<()>>>,
+    persist_task: Option<JoinHandle<()>>,
+}
+
+/// Why the broker could not start.
+#[derive(Debug)]
+pub enum StartError {
+    /// A listener address could not be bound.
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The cause.
+        source: io::Error,
+    },
+    /// Stored state could not be loaded.
+    Storage(crate::storage::StorageError),
+}
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StartError::Bind { addr, source } => write!(
+                f,
+                "cannot listen on {addr}: {source} (is another broker running? choose another port with -p or --bind)"
+            ),
+            StartError::Storage(e) => write!(f, "cannot load stored state: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for StartError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            StartError::Bind { source, .. } => Some(source),
+            StartError::Storage(e) => Some(e),
+        }
+    }
+}
+
+impl Broker {
+    /// Loads stored state, binds every listener of `config` and starts accepting.
+    /// Nothing is left listening if any bind fails.
+    pub async fn start(config: Config, storage: Arc<dyn Storage>) -> Result<Self, StartError> {
+        let snapshot = storage.load().map_err(StartError::Storage)?;
+        let mut listeners = Vec::with_capacity(config.listeners.len());
+        for l in &config.listeners {
+            let listener = TcpListener::bind(l.bind)
+                .await
+                .map_err(|source| StartError::Bind {
+                    addr: l.bind,
+                    source,
+                })?;
+            listeners.push(listener);
+        }
+        let (persist, persist_task) = Persist::spawn(storage);
+        let max_connections = config.limits.max_connections;
+        let shared = Arc::new(Shared::new(config, persist));
+        restore(&shared, snapshot);
+
+        let permits = Arc::new(Semaphore::new(max_connections));
+        let connections = Arc::new(tokio::sync::Mutex::new(JoinSet::new()));
+        let mut local_addrs = Vec::new();
+        let mut accept_tasks = Vec::new();
+        for listener in listeners {
+            let addr = listener.local_addr().map_err(|source| StartError::Bind {
+                addr: SocketAddr::from(([0, 0, 0, 0], 0)),
+                source,
+            })?;
+            tracing::info!("listening on {addr}");
+            local_addrs.push(addr);
+            accept_tasks.push(tokio::spawn(accept_loop(
+                Arc::clone(&shared),
+                listener,
+                Arc::clone(&permits),
+                Arc::clone(&connections),
+            )));
+        }
+        Ok(Self {
+            shared,
+            local_addrs,
+            accept_tasks,
+            connections,
+            persist_task: Some(persist_task),
+        })
+    }
+
+    /// The addresses actually bound (port 0 resolved).
+    pub fn local_addrs(&self) -> &[SocketAddr] {
+        &self.local_addrs
+    }
+
+    /// The shared state (for reloads, metrics and tests).
+    pub fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
+    /// Applies a reloaded configuration's runtime-changeable settings.
+    pub fn reload(&self, config: Config) {
+        self.shared.set_config(config);
+    }
+
+    /// Graceful shutdown: stop accepting, tell every client (v5: DISCONNECT
+    /// 0x8B), flush, wait for connection tasks and pending storage writes.
+    pub async fn shutdown(mut self) {
+        for task in &self.accept_tasks {
+            task.abort();
+        }
+        self.shared.begin_shutdown();
+        let mut set = std::mem::take(&mut *self.connections.lock().await);
+        let drained = tokio::time::timeout(SHUTDOWN_GRACE, async {
+            while set.join_next().await.is_some() {}
+        })
+        .await;
+        if drained.is_err() {
+            tracing::warn!("some connections did not close in time; aborting them");
+            set.abort_all();
+        }
+        let shared = self.shared;
+        // Dropping the last references closes the persistence channel.
+        drop(shared);
+        if let Some(task) = self.persist_task.take() {
+            let _ = tokio::time::timeout(SHUTDOWN_GRACE, task).await;
+        }
+    }
+}
+
+async fn accept_loop(
+    shared: Arc<Shared>,
+    listener: TcpListener,
+    permits: Arc<Semaphore>,
+    connections: Arc<tokio::sync::Mutex<JoinSet<()>>>,
+) {
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(x) => x,
+            Err(e) => {
+                // Out of file descriptors and the like: back off, keep serving.
+                tracing::warn!("accept failed: {e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let Ok(permit) = Arc::clone(&permits).try_acquire_owned() else {
+            Metrics::bump(&shared.metrics.connections_refused);
+            tracing::warn!(%peer, "connection limit reached (limits.max_connections); closing");
+            drop(stream);
+            continue;
+        };
+        Metrics::bump(&shared.metrics.connections_accepted);
+        let shared = Arc::clone(&shared);
+        let mut set = connections.lock().await;
+        // Reap finished tasks so the set does not grow with history.
+        while set.try_join_next().is_some() {}
+        set.spawn(async move {
+            serve_tcp(shared, stream, peer).await;
+            drop(permit);
+        });
+    }
+}
+
+async fn serve_tcp(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr) {
+    let _ = stream.set_nodelay(true);
+    connection::serve(shared, stream, peer.to_string()).await;
+}
+
+/// Re-creates stored sessions (offline, subscriptions in the tree) and
+/// retained messages.
+fn restore(shared: &Arc<Shared>, snapshot: crate::storage::Snapshot) {
+    for message in snapshot.retained {
+        shared.retained.restore(message);
+    }
+    for record in snapshot.sessions {
+        let session = shared.restore_session(&record.client_id, record.expiry_interval);
+        for (filter, sub) in &record.subscriptions {
+            session
+                .lock()
+                .subscriptions
+                .insert(filter.clone(), sub.clone());
+            shared.router.subscribe(
+                filter,
+                Subscriber {
+                    session: Arc::clone(&session),
+                    options: sub.options,
+                    id: sub.id,
+                },
+            );
+        }
+    }
+}
