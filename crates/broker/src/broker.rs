@@ -11,7 +11,6 @@ use std::time::Duration;
 use arc_swap::ArcSwap;
 use midge_proto::{ByteString, Publish, Will};
 use tokio::sync::{oneshot, watch};
-use tokio::time::Instant;
 
 use crate::config::Config;
 use crate::message::{Delivery, Message};
@@ -414,8 +413,7 @@ impl Shared {
         publish.properties.response_topic = p.response_topic;
         publish.properties.correlation_data = p.correlation_data;
         publish.properties.user_properties = p.user_properties;
-        let message =
-            Message::from_publish(publish, Some(client_id.clone()), Instant::now().into_std());
+        let message = Message::from_publish(publish, Some(client_id.clone()), crate::clock::now());
         self.publish(Arc::new(message));
     }
 }

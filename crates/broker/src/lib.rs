@@ -16,6 +16,7 @@
 //! - [`message`]: shared Application Messages and per-subscriber deliveries.
 //! - [`storage`]: the [`Storage`](storage::Storage) trait, batching
 //!   persistence task and in-memory engine.
+//! - [`clock`]: the single clock read (virtual in tests).
 //! - [`metrics`]: broker-wide counters of traffic and drops.
 //!
 //! The protocol rules that depend only on one connection's state (packet ids,
@@ -23,6 +24,7 @@
 //! `midge_proto::session`, sans-IO; this crate adds policy and IO.
 
 pub mod broker;
+pub mod clock;
 pub mod config;
 pub mod connection;
 pub mod handle;

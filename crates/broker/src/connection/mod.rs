@@ -87,7 +87,7 @@ where
         loop {
             match decoder.decode(&mut rbuf) {
                 Ok(Some(packet)) => {
-                    state.keep_alive.on_packet(Instant::now().into_std());
+                    state.keep_alive.on_packet(crate::clock::now());
                     if let Err(close) = handle::dispatch(&mut state, packet) {
                         break 'conn close;
                     }
@@ -121,7 +121,7 @@ where
             },
             () = state.session.notified() => {}
             () = sleep_until(deadline) => {
-                if state.keep_alive.is_expired(Instant::now().into_std()) {
+                if state.keep_alive.is_expired(crate::clock::now()) {
                     break Close::KeepAlive;
                 }
             }

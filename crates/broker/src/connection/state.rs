@@ -1,7 +1,6 @@
 //! The state of one connection after CONNECT, shared by the packet handlers.
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use bytes::BytesMut;
 use midge_proto::session::{InboundTopicAliases, KeepAlive, OutboundTopicAliases};
@@ -154,7 +153,7 @@ impl ConnState {
     /// ([MQTT-3.1.2-25]: too large is dropped as if sent), dropping expired
     /// messages ([MQTT-3.3.2-5]). Stops after a batch and wakes itself to go on.
     pub fn pump(&mut self) {
-        let now = Instant::now();
+        let now = crate::clock::now();
         let metrics = &self.shared.metrics;
         let mut batch = Vec::new();
         let more = {

@@ -5,7 +5,6 @@ use std::hash::{BuildHasher, RandomState};
 use std::num::{NonZeroU16, NonZeroU32};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
 
 use bytes::BytesMut;
 use midge_proto::property::ConnAckProperties;
@@ -239,7 +238,7 @@ pub async fn accept(
         );
     }
 
-    let now = Instant::now();
+    let now = crate::clock::now();
     let mut state = ConnState {
         shared: Arc::clone(shared),
         peer,

@@ -1,7 +1,6 @@
 //! PUBLISH from the client: checks, QoS 1/2 receipt, routing, acknowledgement.
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use bytes::Bytes;
 use midge_proto::session::InboundPublish;
@@ -122,6 +121,7 @@ fn route(state: &ConnState, publish: Publish) -> usize {
     if let Ok(topic) = TopicName::new(ByteString::from(publish.topic.as_str())) {
         publish.topic = topic;
     }
-    let message = Message::from_publish(publish, Some(state.client_id.clone()), Instant::now());
+    let message =
+        Message::from_publish(publish, Some(state.client_id.clone()), crate::clock::now());
     state.shared.publish(Arc::new(message))
 }

@@ -1,7 +1,6 @@
 //! SUBSCRIBE: limits, storing the subscription, SUBACK, retained messages.
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use midge_proto::{Packet, QoS, ReasonCode, RetainHandling, SubAck, Subscribe};
 
@@ -20,7 +19,7 @@ pub fn handle(state: &mut ConnState, subscribe: Subscribe) -> Result<(), Close> 
     let retained_enabled = config.retained.enabled;
     drop(config);
     let sub_id = subscribe.properties.subscription_identifier;
-    let now = Instant::now();
+    let now = crate::clock::now();
     let mut codes = Vec::with_capacity(subscribe.filters.len());
     let mut retained_out: Vec<Delivery> = Vec::new();
     for (filter, options) in subscribe.filters {
