@@ -157,6 +157,11 @@ impl Shared {
         receivers
     }
 
+    /// Stops persisting (end of shutdown): queued changes are still written.
+    pub fn close_storage(&self) {
+        self.persist.close();
+    }
+
     /// Hands `op` to the storage task.
     pub fn persist(&self, op: StorageOp) {
         self.persist.send(op);

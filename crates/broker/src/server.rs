@@ -143,9 +143,7 @@ impl Broker {
             tracing::warn!("some connections did not close in time; aborting them");
             set.abort_all();
         }
-        let shared = self.shared;
-        // Dropping the last references closes the persistence channel.
-        drop(shared);
+        self.shared.close_storage();
         if let Some(task) = self.persist_task.take() {
             let _ = tokio::time::timeout(SHUTDOWN_GRACE, task).await;
         }

@@ -42,7 +42,11 @@ pub fn refusal_for_decode_error(e: &DecodeError) -> Option<BytesMut> {
             ProtocolVersion::V3_1_1,
             ReasonCode::UnsupportedProtocolVersion,
         ),
-        ErrorKind::InvalidProtocolName | ErrorKind::FirstPacketNotConnect(_) => return None,
+        // The version is unknown until the variable header is read: a CONNECT
+        // too large to read gets no CONNACK.
+        ErrorKind::InvalidProtocolName
+        | ErrorKind::FirstPacketNotConnect(_)
+        | ErrorKind::PacketTooLarge { .. } => return None,
         _ if e.version().is_v5() => {
             let code = e.reason_code();
             let code = if code.is_valid_for(PacketType::ConnAck) {

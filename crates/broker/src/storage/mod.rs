@@ -9,7 +9,7 @@
 mod memory;
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use midge_proto::{ByteString, TopicFilter, TopicName};
 use tokio::sync::mpsc;
@@ -74,19 +74,21 @@ pub trait Storage: Send + Sync + fmt::Debug + 'static {
 }
 
 /// The sending side of the persistence channel.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Persist {
-    tx: Option<mpsc::UnboundedSender<StorageOp>>,
+    tx: Mutex<Option<mpsc::UnboundedSender<StorageOp>>>,
 }
 
 impl Persist {
     /// A handle that persists nothing.
     pub fn disabled() -> Self {
-        Self { tx: None }
+        Self {
+            tx: Mutex::new(None),
+        }
     }
 
-    /// Starts the task applying ops to `storage` in batches. It ends once every
-    /// `Persist` clone is dropped and the channel is drained.
+    /// Starts the task applying ops to `storage` in batches. It ends after
+    /// [`Persist::close`] once the channel is drained.
     pub fn spawn(storage: Arc<dyn Storage>) -> (Self, JoinHandle<()>) {
         let (tx, mut rx) = mpsc::unbounded_channel();
         let task = tokio::spawn(async move {
@@ -102,15 +104,27 @@ impl Persist {
                 }
             }
         });
-        (Self { tx: Some(tx) }, task)
+        (
+            Self {
+                tx: Mutex::new(Some(tx)),
+            },
+            task,
+        )
     }
 
     /// Queues `op` for the storage task.
     pub fn send(&self, op: StorageOp) {
-        if let Some(tx) = &self.tx
+        let tx = self.tx.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(tx) = tx.as_ref()
             && tx.send(op).is_err()
         {
             tracing::error!("storage task has stopped; a change is not persisted");
         }
+    }
+
+    /// Closes the channel: the storage task applies what is queued and ends.
+    /// Later changes are not persisted.
+    pub fn close(&self) {
+        self.tx.lock().unwrap_or_else(PoisonError::into_inner).take();
     }
 }
