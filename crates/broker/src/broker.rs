@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
-use midge_proto::{ByteString, Publish, Will};
+use midge_proto::{ByteString, Publish, QoS, Will};
 use tokio::sync::{oneshot, watch};
 
 use crate::config::Config;
@@ -374,12 +374,14 @@ impl Shared {
             let mut state = session.lock();
             let mut moved = state.queue.extract(|d| d.shared_group.is_some());
             if ended {
+                // A QoS 2 message already sent stays with its receiver: it
+                // is never delivered to another member ([MQTT-4.8.2-5]).
                 moved.extend(
                     state
                         .outbound
                         .clear()
                         .into_iter()
-                        .filter(|d| d.shared_group.is_some()),
+                        .filter(|d| d.shared_group.is_some() && d.qos != QoS::ExactlyOnce),
                 );
             }
             moved

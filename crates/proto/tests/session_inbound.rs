@@ -52,17 +52,18 @@ fn qos1_same_id_is_a_new_publication_mqtt_4_3_2_5() {
             Ok(InboundPublish::Deliver)
         );
     }
-    // QoS 1 is acknowledged at once: nothing is kept, nothing counts against
-    // the Receive Maximum.
+    // QoS 1 is acknowledged at once: nothing is kept.
     assert_eq!(inbound.awaiting_pubrel(), 0);
     assert!(!inbound.contains(pid(7)));
     assert_eq!(
         inbound.on_publish(QoS::ExactlyOnce, pid(8)),
         Ok(InboundPublish::Deliver)
     );
+    // With the one slot held by a QoS 2 exchange, a QoS 1 PUBLISH is one
+    // unacknowledged PUBLISH too many.
     assert_eq!(
         inbound.on_publish(QoS::AtLeastOnce, pid(9)),
-        Ok(InboundPublish::Deliver)
+        Err(ErrorKind::ReceiveMaximumExceeded)
     );
 }
 
@@ -144,9 +145,13 @@ fn receive_maximum_exceeded_mqtt_3_3_4_7() {
         inbound.on_publish(QoS::ExactlyOnce, pid(2)),
         Ok(InboundPublish::Duplicate)
     );
-    // QoS 0 and 1 are unaffected.
+    // QoS 1 counts too (MQTT-3.3.4-7); QoS 0 does not.
     assert_eq!(
         inbound.on_publish(QoS::AtLeastOnce, pid(3)),
+        Err(ErrorKind::ReceiveMaximumExceeded)
+    );
+    assert_eq!(
+        inbound.on_publish(QoS::AtMostOnce, pid(3)),
         Ok(InboundPublish::Deliver)
     );
     // Once one is released there is room again.

@@ -41,11 +41,17 @@ where
     let mut decoder = Decoder::new(max_packet);
 
     // CONNECT must come first, and in time ([MQTT-3.1.0-1]).
-    let first = tokio::time::timeout(
-        connect_timeout,
-        read_packet(&mut stream, &mut rbuf, &mut decoder),
-    )
-    .await;
+    let mut shutdown = shared.shutdown_signal();
+    if *shutdown.borrow_and_update() {
+        return;
+    }
+    let first = tokio::select! {
+        first = tokio::time::timeout(
+            connect_timeout,
+            read_packet(&mut stream, &mut rbuf, &mut decoder),
+        ) => first,
+        _ = shutdown.changed() => return,
+    };
     let connect = match first {
         Err(_) => {
             tracing::debug!(%peer, "no CONNECT within {}s; closing", connect_timeout.as_secs());
@@ -81,7 +87,6 @@ where
     } = accepted;
     decoder.set_version(state.version);
 
-    let mut shutdown = shared.shutdown_signal();
     let close = 'conn: loop {
         // Everything already buffered, in order.
         loop {
@@ -120,11 +125,9 @@ where
                 Ok(_) => {}
             },
             () = state.session.notified() => {}
-            () = sleep_until(deadline) => {
-                if state.keep_alive.is_expired(crate::clock::now()) {
-                    break Close::KeepAlive;
-                }
-            }
+            // No packet arrived by 1.5 x Keep Alive: the deadline is not
+            // moved while waiting, so reaching it is the timeout.
+            () = sleep_until(deadline) => break Close::KeepAlive,
         }
     };
 

@@ -16,6 +16,10 @@ use crate::session::Session;
 /// starve the connection's reads.
 const PUMP_BATCH: usize = 256;
 
+/// Most bytes a Topic Alias can add to a PUBLISH: the property (3 bytes) plus
+/// one more byte in each of the Property Length and Remaining Length fields.
+const ALIAS_OVERHEAD: usize = 5;
+
 /// Why a connection ends.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Close {
@@ -178,10 +182,14 @@ impl ConnState {
                     publish.packet_id = Some(midge_proto::PacketId::MIN);
                 }
                 let packet = Packet::Publish(publish);
-                if packet.encoded_len(self.version) > self.client_max_packet {
+                let len = packet.encoded_len(self.version);
+                if len > self.client_max_packet {
                     Metrics::bump(&metrics.dropped_too_large);
                     continue;
                 }
+                // A new alias adds its property; use one only with room to spare
+                // so the packet stays within the client's limit either way.
+                let alias_ok = len + ALIAS_OVERHEAD <= self.client_max_packet;
                 let Packet::Publish(mut publish) = packet else {
                     continue;
                 };
@@ -194,7 +202,7 @@ impl ConnState {
                         }
                     }
                 }
-                batch.push(publish);
+                batch.push((publish, alias_ok));
             }
             batch.len() == PUMP_BATCH && !state.queue.is_empty()
         };
@@ -203,8 +211,8 @@ impl ConnState {
                 .messages_sent
                 .fetch_add(batch.len() as u64, std::sync::atomic::Ordering::Relaxed);
         }
-        for mut publish in batch {
-            if self.is_v5() {
+        for (mut publish, alias_ok) in batch {
+            if alias_ok && self.is_v5() {
                 self.aliases_out.apply(&mut publish);
             }
             self.send(publish);

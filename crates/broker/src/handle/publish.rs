@@ -81,6 +81,12 @@ pub fn handle(state: &mut ConnState, mut publish: Publish) -> Result<(), Close> 
             route(state, publish);
         }
         (QoS::AtLeastOnce, Some(id)) => {
+            state
+                .session
+                .lock()
+                .inbound
+                .on_publish(QoS::AtLeastOnce, id)
+                .map_err(|k| Close::violation(k, state.version))?;
             // Ownership accepted once routed ([MQTT-4.3.2-4]).
             let receivers = route(state, publish);
             state.send(Packet::PubAck(ack(v5, id, receivers)));

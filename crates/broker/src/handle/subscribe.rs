@@ -92,9 +92,12 @@ pub fn handle(state: &mut ConnState, subscribe: Subscribe) -> Result<(), Close> 
     }
     state.send(Packet::SubAck(SubAck::new(subscribe.packet_id, codes)));
     if !retained_out.is_empty() {
+        // Every matching retained message is owed to the new subscription
+        // ([MQTT-3.3.1-9]); their number is bounded by the retained store's
+        // own limits, not by the queue's.
         let limits = crate::session::QueueLimits {
-            max_messages: limits.max_queued_messages,
-            max_bytes: limits.max_queued_bytes,
+            max_messages: usize::MAX,
+            max_bytes: usize::MAX,
             queue_qos0_offline: true,
             policy: limits.queue_full_policy,
         };

@@ -125,6 +125,9 @@ impl Persist {
     /// Closes the channel: the storage task applies what is queued and ends.
     /// Later changes are not persisted.
     pub fn close(&self) {
-        self.tx.lock().unwrap_or_else(PoisonError::into_inner).take();
+        self.tx
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
     }
 }

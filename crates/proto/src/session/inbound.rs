@@ -53,19 +53,30 @@ impl Inbound {
     /// A PUBLISH with `qos` and Packet Identifier `id` arrived (for QoS 0, `id`
     /// is ignored).
     ///
-    /// QoS 0 and QoS 1 are always delivered: a QoS 1 PUBLISH is acknowledged at
-    /// once, after which the same identifier is a new publication
-    /// ([MQTT-4.3.2-5]). A QoS 2 PUBLISH whose identifier awaits PUBREL is a
+    /// QoS 0 is always delivered; QoS 1 is delivered unless the QoS 2 exchanges
+    /// awaiting PUBREL already fill the Receive Maximum (the receiver
+    /// acknowledges QoS 1 at once, after which the same identifier is a new
+    /// publication, [MQTT-4.3.2-5]). A QoS 2 PUBLISH whose identifier awaits PUBREL is a
     /// [`InboundPublish::Duplicate`] ([MQTT-4.3.3-10]); otherwise it is recorded as
     /// awaiting PUBREL and delivered; if the caller then refuses it (PUBREC 0x80
     /// or above) it calls [`Inbound::forget`].
     ///
     /// Errors with [`ErrorKind::ReceiveMaximumExceeded`] (DISCONNECT 0x93), leaving
-    /// the state unchanged, when a new QoS 2 exchange would exceed the Receive
-    /// Maximum ([MQTT-3.3.4-7] is the sender's obligation being enforced).
+    /// the state unchanged, when a new QoS 1 or QoS 2 PUBLISH would exceed the
+    /// Receive Maximum ([MQTT-3.3.4-7] is the sender's obligation being enforced).
     pub fn on_publish(&mut self, qos: QoS, id: PacketId) -> Result<InboundPublish, ErrorKind> {
         match qos {
-            QoS::AtMostOnce | QoS::AtLeastOnce => Ok(InboundPublish::Deliver),
+            QoS::AtMostOnce => Ok(InboundPublish::Deliver),
+            // Acknowledged at once, so it never stays unacknowledged; but while
+            // it is being received it is one more on top of those awaiting
+            // PUBREL.
+            QoS::AtLeastOnce => {
+                if self.awaiting_pubrel.len() >= usize::from(self.receive_maximum.get()) {
+                    Err(ErrorKind::ReceiveMaximumExceeded)
+                } else {
+                    Ok(InboundPublish::Deliver)
+                }
+            }
             QoS::ExactlyOnce => {
                 if self.awaiting_pubrel.contains(&id.get()) {
                     Ok(InboundPublish::Duplicate)
