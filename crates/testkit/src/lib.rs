@@ -15,7 +15,8 @@
     clippy::panic,
     clippy::expect_used,
     clippy::unwrap_used,
-    clippy::indexing_slicing
+    clippy::indexing_slicing,
+    clippy::large_enum_variant
 )]
 
 use std::net::SocketAddr;
@@ -352,5 +353,102 @@ impl<S: AsyncRead + AsyncWrite + Unpin> TestClient<S> {
     pub async fn disconnect(mut self, reason: midge_proto::ReasonCode) {
         self.send(midge_proto::Disconnect::new(reason)).await;
         let _ = self.stream.shutdown().await;
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> TestClient<S> {
+    /// The next PUBLISH, acknowledged as its QoS requires (PUBACK for QoS 1,
+    /// PUBREC for QoS 2). PUBREL packets arriving first (for earlier QoS 2
+    /// deliveries) are answered with PUBCOMP; any other packet panics.
+    pub async fn recv_publish_acking(&mut self) -> Publish {
+        loop {
+            match self.recv().await {
+                Packet::Publish(p) => {
+                    match (p.qos, p.packet_id) {
+                        (QoS::AtLeastOnce, Some(id)) => {
+                            self.send(Packet::PubAck(midge_proto::PubResponse::new(id)))
+                                .await;
+                        }
+                        (QoS::ExactlyOnce, Some(id)) => {
+                            self.send(Packet::PubRec(midge_proto::PubResponse::new(id)))
+                                .await;
+                        }
+                        _ => {}
+                    }
+                    return p;
+                }
+                Packet::PubRel(r) => {
+                    self.send(Packet::PubComp(midge_proto::PubResponse::new(r.packet_id)))
+                        .await;
+                }
+                other => panic!("expected PUBLISH, got {other:?}"),
+            }
+        }
+    }
+
+    /// Asserts no PUBLISH arrives for `wait`, answering any PUBREL with PUBCOMP
+    /// (completing earlier QoS 2 deliveries); any other packet panics.
+    pub async fn expect_no_publish(&mut self, wait: Duration) {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            match self.try_recv(left).await {
+                None => return,
+                Some(Packet::PubRel(r)) => {
+                    self.send(Packet::PubComp(midge_proto::PubResponse::new(r.packet_id)))
+                        .await;
+                }
+                Some(other) => panic!("expected no PUBLISH, got {other:?}"),
+            }
+        }
+    }
+
+    /// Unsubscribes from `filters` with packet id `id`; returns the UNSUBACK.
+    pub async fn unsubscribe(&mut self, id: u16, filters: &[&str]) -> midge_proto::UnsubAck {
+        self.send(midge_proto::Unsubscribe::new(
+            pid(id),
+            filters.iter().map(|f| filter(f)).collect(),
+        ))
+        .await;
+        match self.recv().await {
+            Packet::UnsubAck(u) => u,
+            other => panic!("expected UNSUBACK, got {other:?}"),
+        }
+    }
+}
+
+/// What [`TestClient::next_event`] saw.
+#[derive(Debug)]
+pub enum Event {
+    /// A packet arrived.
+    Packet(Packet),
+    /// The broker closed the connection (end of stream).
+    Closed,
+    /// Nothing arrived within the wait and the connection is still open.
+    Open,
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> TestClient<S> {
+    /// The next packet, or whether the connection closed or stayed open and
+    /// silent for `wait`. With `Duration::ZERO` it only looks at what has
+    /// already arrived, so it never needs the clock to move (useful on a
+    /// paused clock advanced by hand).
+    pub async fn next_event(&mut self, wait: Duration) -> Event {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            if let Some(p) = self
+                .decoder
+                .decode(&mut self.rbuf)
+                .expect("broker sent a valid packet")
+            {
+                return Event::Packet(p);
+            }
+            self.rbuf.reserve(4096);
+            match tokio::time::timeout_at(deadline, self.stream.read_buf(&mut self.rbuf)).await {
+                Ok(Ok(0)) | Ok(Err(_)) => return Event::Closed,
+                Ok(Ok(_)) => {}
+                Err(_) => return Event::Open,
+            }
+        }
     }
 }
