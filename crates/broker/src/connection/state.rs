@@ -116,7 +116,7 @@ pub struct ConnState {
     pub problem_info: bool,
     /// Session Expiry Interval at the time of disconnection.
     pub expiry_interval: u32,
-    /// The Session Expiry Interval was 0 in CONNECT ([MQTT-3.14.2-2]).
+    /// The Session Expiry Interval was 0 in CONNECT (section 3.14.2.2.2).
     pub connect_expiry_zero: bool,
     /// Highest QoS accepted.
     pub maximum_qos: QoS,
