@@ -366,6 +366,18 @@ impl Shared {
             .send(StorageOp::RemoveSession(session.client_id().clone()));
     }
 
+    /// Publishes every will still waiting for its Will Delay Interval (at
+    /// shutdown, when the sessions end with the process).
+    pub fn end_pending_wills(&self) {
+        let sessions: Vec<Arc<Session>> = self.sessions_map().values().cloned().collect();
+        for session in sessions {
+            let pending = session.lock().pending_will.take();
+            if let Some(p) = pending {
+                self.publish_will(p.will, session.client_id());
+            }
+        }
+    }
+
     /// Moves messages a session got through shared subscriptions to other
     /// members of their groups: queued ones when it goes offline, in-flight ones
     /// too when it ends (MQTT 5.0 section 4.8.2).

@@ -56,14 +56,9 @@ impl std::fmt::Display for StartError {
     }
 }
 
-impl std::error::Error for StartError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            StartError::Bind { source, .. } => Some(source),
-            StartError::Storage(e) => Some(e),
-        }
-    }
-}
+// The Display text already includes the cause, so `source` is not exposed:
+// error-chain printers would say it twice.
+impl std::error::Error for StartError {}
 
 impl Broker {
     /// Loads stored state, binds every listener of `config` and starts accepting.
@@ -143,6 +138,9 @@ impl Broker {
             tracing::warn!("some connections did not close in time; aborting them");
             set.abort_all();
         }
+        // Sessions do not outlive the process yet: wills still waiting for
+        // their delay go out now, as their sessions end.
+        self.shared.end_pending_wills();
         self.shared.close_storage();
         if let Some(task) = self.persist_task.take() {
             let _ = tokio::time::timeout(SHUTDOWN_GRACE, task).await;

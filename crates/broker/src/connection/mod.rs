@@ -159,9 +159,10 @@ where
         let _ = tokio::time::timeout(CLOSE_FLUSH_TIMEOUT, stream.shutdown()).await;
     }
     let departure = match close {
-        // A normal DISCONNECT discards the will ([MQTT-3.1.2-10]); a broker
-        // shutdown keeps sessions and does not publish wills.
-        Close::Disconnect { with_will: false } | Close::Shutdown => Departure::Normal,
+        // Only a normal DISCONNECT discards the will ([MQTT-3.1.2-10]); a
+        // broker shutting down closes connections without one, so their wills
+        // are published ([MQTT-3.1.2-8]).
+        Close::Disconnect { with_will: false } => Departure::Normal,
         _ => Departure::Abnormal,
     };
     state.shared.detach(
