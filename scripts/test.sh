@@ -11,6 +11,9 @@ cargo fmt --all -- --check
 echo "==> cargo clippy (warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+echo "==> cargo doc (warnings are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --exclude midge --no-deps --locked --quiet
+
 echo "==> cargo test"
 cargo test --workspace --locked
 

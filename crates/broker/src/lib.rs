@@ -14,7 +14,7 @@
 //! - [`session`]: per-client session state and its bounded delivery queue.
 //! - [`retained`]: the sharded retained-message store.
 //! - [`message`]: shared Application Messages and per-subscriber deliveries.
-//! - [`storage`]: the [`Storage`](storage::Storage) trait, batching
+//! - [`storage`]: the [`Storage`] trait, batching
 //!   persistence task and in-memory engine.
 //! - [`clock`]: the single clock read (virtual in tests).
 //! - [`metrics`]: broker-wide counters of traffic and drops.

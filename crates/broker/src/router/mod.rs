@@ -1,6 +1,6 @@
 //! Routing: which sessions receive a published message.
 //!
-//! The subscription tree ([`tree`]) is read-mostly and shared: publishers load
+//! The subscription tree (`tree`) is read-mostly and shared: publishers load
 //! the current snapshot with one atomic load and walk it without locks;
 //! SUBSCRIBE / UNSUBSCRIBE serialize on a writer mutex, build a new snapshot by
 //! path copying and swap it in.

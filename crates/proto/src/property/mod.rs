@@ -1,6 +1,6 @@
 //! MQTT 5.0 properties (section 2.2.2): identifiers, the generic reader that
 //! enforces "no unknown identifier" and "no duplicates", and the per-packet
-//! property sets in [`sets`]. Each set accepts exactly the properties the
+//! property sets in `sets`. Each set accepts exactly the properties the
 //! specification allows in its packet; anything else is a Malformed Packet.
 
 mod sets;
