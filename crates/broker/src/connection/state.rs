@@ -135,6 +135,16 @@ impl ConnState {
     /// ([MQTT-3.1.2-24], e.g. [MQTT-3.2.2-19]); if still too large it is not sent.
     pub fn send(&mut self, packet: impl Into<Packet>) {
         let mut packet = packet.into();
+        // Request Problem Information 0: no Reason String or User Property
+        // except on PUBLISH, CONNACK and DISCONNECT ([MQTT-3.1.2-29]).
+        if !self.problem_info
+            && !matches!(
+                packet,
+                Packet::Publish(_) | Packet::ConnAck(_) | Packet::Disconnect(_)
+            )
+        {
+            strip_optional(&mut packet);
+        }
         if self.is_v5() && packet.encoded_len(self.version) > self.client_max_packet {
             strip_optional(&mut packet);
             if packet.encoded_len(self.version) > self.client_max_packet {

@@ -70,13 +70,27 @@ fn encode_connack(version: ProtocolVersion, connack: ConnAck) -> Option<BytesMut
     Some(buf)
 }
 
-fn refuse(version: ProtocolVersion, code: ReasonCode, peer: &str, why: &str) -> BytesMut {
-    tracing::debug!(%peer, "refusing connection: {why} (reason 0x{:02X})", code.as_u8());
+/// Who a refusing CONNACK goes to.
+struct Client<'a> {
+    version: ProtocolVersion,
+    peer: &'a str,
+    /// The client's Maximum Packet Size.
+    max_packet: usize,
+}
+
+/// A refusing CONNACK; the v5 Reason String says why unless it would take the
+/// packet over the client's Maximum Packet Size ([MQTT-3.2.2-19]).
+fn refuse(to: &Client<'_>, code: ReasonCode, why: &str) -> BytesMut {
+    tracing::debug!(peer = %to.peer, "refusing connection: {why} (reason 0x{:02X})", code.as_u8());
     let mut connack = ConnAck::new(code, false);
-    if version.is_v5() {
+    if to.version.is_v5() {
         connack.properties.reason_string = Some(ByteString::from(why));
+        let len = Packet::ConnAck(Box::new(connack.clone())).encoded_len(to.version);
+        if len > to.max_packet {
+            connack.properties.reason_string = None;
+        }
     }
-    encode_connack(version, connack).unwrap_or_default()
+    encode_connack(to.version, connack).unwrap_or_default()
 }
 
 static ASSIGNED: AtomicU64 = AtomicU64::new(0);
@@ -99,13 +113,20 @@ pub async fn accept(
     let version = connect.protocol;
     let v5 = version.is_v5();
     let props = &connect.properties;
+    let client_max_packet = props
+        .maximum_packet_size
+        .map_or(MQTT_MAX_PACKET, |m| m.get() as usize);
+    let to = Client {
+        version,
+        peer: &peer,
+        max_packet: client_max_packet,
+    };
 
     // Enhanced authentication is not supported ([MQTT-4.12.0-1]).
     if let Some(method) = &props.authentication_method {
         return Err(refuse(
-            version,
+            &to,
             ReasonCode::BadAuthenticationMethod,
-            &peer,
             &format!("authentication method {method:?} is not supported"),
         ));
     }
@@ -113,20 +134,19 @@ pub async fn accept(
     // Client Identifier.
     let mut assigned = None;
     let client_id = if connect.client_id.is_empty() {
-        let allowed = config.session.allow_empty_client_id
-            && match version {
-                ProtocolVersion::V5 => true,
+        let refusal = if !config.session.allow_empty_client_id {
+            Some("empty client identifiers are not allowed here (session.allow_empty_client_id)")
+        } else {
+            match version {
+                ProtocolVersion::V5 => None,
                 // [MQTT-3.1.3-7], [MQTT-3.1.3-8]
-                ProtocolVersion::V3_1_1 => connect.clean_start,
-                ProtocolVersion::V3_1 => false,
-            };
-        if !allowed {
-            return Err(refuse(
-                version,
-                ReasonCode::ClientIdentifierNotValid,
-                &peer,
-                "empty client identifier needs clean start",
-            ));
+                ProtocolVersion::V3_1_1 if connect.clean_start => None,
+                ProtocolVersion::V3_1_1 => Some("empty client identifier needs clean session"),
+                ProtocolVersion::V3_1 => Some("MQTT 3.1 needs a client identifier"),
+            }
+        };
+        if let Some(why) = refusal {
+            return Err(refuse(&to, ReasonCode::ClientIdentifierNotValid, why));
         }
         let id = assign_client_id();
         if v5 {
@@ -149,9 +169,8 @@ pub async fn accept(
     let announce_keep_alive = keep_alive != connect.keep_alive;
     if announce_keep_alive && !v5 {
         return Err(refuse(
-            version,
+            &to,
             ReasonCode::ImplementationSpecificError,
-            &peer,
             "keep alive outside the broker's bounds (keep_alive.max_secs)",
         ));
     }
@@ -162,26 +181,23 @@ pub async fn accept(
         if will.qos > maximum_qos {
             // [MQTT-3.2.2-12]
             return Err(refuse(
-                version,
+                &to,
                 ReasonCode::QoSNotSupported,
-                &peer,
                 "will QoS above the maximum",
             ));
         }
         if will.retain && !config.retained.enabled {
             // [MQTT-3.2.2-13]
             return Err(refuse(
-                version,
+                &to,
                 ReasonCode::RetainNotSupported,
-                &peer,
                 "retained messages are disabled",
             ));
         }
         if !topic_within_limits(will.topic.as_str(), &config.limits) {
             return Err(refuse(
-                version,
+                &to,
                 ReasonCode::TopicNameInvalid,
-                &peer,
                 "will topic exceeds the topic limits",
             ));
         }
@@ -258,9 +274,7 @@ pub async fn accept(
         } else {
             0
         }),
-        client_max_packet: props
-            .maximum_packet_size
-            .map_or(MQTT_MAX_PACKET, |m| m.get() as usize),
+        client_max_packet,
         problem_info: props.request_problem_information.unwrap_or(true),
         expiry_interval: expiry,
         connect_expiry_zero: requested_expiry == 0,
