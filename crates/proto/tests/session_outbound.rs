@@ -686,3 +686,31 @@ proptest! {
         }
     }
 }
+
+// [MQTT-2.2.1-3]: SUBSCRIBE and UNSUBSCRIBE share the identifier space with
+// QoS > 0 PUBLISH: a reserved identifier is never given to a PUBLISH until
+// released, and reservations do not use the send quota.
+#[test]
+fn reserved_ids_are_not_given_to_publishes_mqtt_2_2_1_3() {
+    let mut out: Outbound<u32> = Outbound::new(NonZeroU16::new(2).unwrap());
+    let sub = out.reserve_id().unwrap();
+    assert_eq!(sub.get(), 1);
+    assert!(out.contains(sub));
+    assert_eq!(out.quota(), 2);
+    let a = out.start(QoS::AtLeastOnce, 10).unwrap();
+    assert_ne!(a, sub);
+    assert!(out.release_id(sub));
+    assert!(!out.release_id(sub));
+    assert!(!out.contains(sub));
+    out.on_puback(a).unwrap();
+    // Reservations survive wrap-around: with 1 reserved, 65,534 PUBLISH ids
+    // later the allocator skips it.
+    let held = out.reserve_id().unwrap();
+    for n in 0..70_000u32 {
+        let id = out.start(QoS::AtLeastOnce, n).unwrap();
+        assert_ne!(id, held);
+        out.on_puback(id).unwrap();
+    }
+    out.clear();
+    assert!(!out.contains(held));
+}

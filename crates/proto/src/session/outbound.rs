@@ -8,7 +8,7 @@
 //! Connection: on a reconnect without Clean Start, [`Outbound::pending`] lists what
 //! must be sent again ([MQTT-4.4.0-1]).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::num::NonZeroU16;
 
 use crate::error::ErrorKind;
@@ -89,6 +89,9 @@ impl<T> Copy for Resend<'_, T> {}
 pub struct Outbound<T> {
     receive_maximum: NonZeroU16,
     entries: HashMap<u16, Entry<T>>,
+    /// Identifiers held by other exchanges of the sender (SUBSCRIBE,
+    /// UNSUBSCRIBE), which share the identifier space ([MQTT-2.2.1-3]).
+    reserved: HashSet<u16>,
     /// The Packet Identifier given out last (0 before the first).
     last_id: u16,
     /// The send sequence of the next exchange started.
@@ -102,6 +105,7 @@ impl<T> Outbound<T> {
         Self {
             receive_maximum,
             entries: HashMap::new(),
+            reserved: HashSet::new(),
             last_id: 0,
             next_seq: 0,
         }
@@ -170,12 +174,34 @@ impl<T> Outbound<T> {
         Ok(id)
     }
 
+    /// Reserves an unused Packet Identifier for another kind of exchange
+    /// (SUBSCRIBE or UNSUBSCRIBE): no PUBLISH gets it until
+    /// [`Outbound::release_id`]. It does not count against the send quota.
+    /// `None` when all 65,535 identifiers are in use.
+    pub fn reserve_id(&mut self) -> Option<PacketId> {
+        let id = self.free_id()?;
+        self.last_id = id.get();
+        self.reserved.insert(id.get());
+        Some(id)
+    }
+
+    /// Frees an identifier from [`Outbound::reserve_id`] (its SUBACK or
+    /// UNSUBACK arrived). Returns whether it was reserved.
+    pub fn release_id(&mut self, id: PacketId) -> bool {
+        self.reserved.remove(&id.get())
+    }
+
+    /// Whether `id` is in use by an exchange in flight or a reservation.
+    pub fn contains(&self, id: PacketId) -> bool {
+        self.entries.contains_key(&id.get()) || self.reserved.contains(&id.get())
+    }
+
     /// The next Packet Identifier after the last one given out that is not in use.
     fn free_id(&self) -> Option<PacketId> {
         let mut candidate = self.last_id;
         for _ in 0..u16::MAX {
             candidate = candidate.checked_add(1).unwrap_or(1);
-            if !self.entries.contains_key(&candidate) {
+            if !self.entries.contains_key(&candidate) && !self.reserved.contains(&candidate) {
                 return PacketId::new(candidate);
             }
         }
@@ -282,6 +308,7 @@ impl<T> Outbound<T> {
     /// Discards every exchange (a new session, Clean Start) and returns the
     /// messages still held, in send order. Frees the table's memory.
     pub fn clear(&mut self) -> Vec<T> {
+        self.reserved.clear();
         let mut entries: Vec<Entry<T>> = std::mem::take(&mut self.entries).into_values().collect();
         entries.sort_unstable_by_key(|entry| entry.seq);
         entries
