@@ -281,18 +281,24 @@ pub(crate) async fn subscriber(
     ctl: Arc<Control>,
 ) -> Result<SubscriberStats, BenchError> {
     let mut stats = SubscriberStats::new();
+    let mut first = true;
     loop {
         if ctl.done.load(Ordering::Acquire) {
             break;
         }
-        tokio::select! {
-            r = conn.read_more() => {
-                if !r? {
-                    return Err(BenchError::new("broker closed a subscriber's connection"));
+        // Packets may already be buffered (e.g. retained messages that came
+        // with the SUBACK): handle those before waiting for more.
+        if !first {
+            tokio::select! {
+                r = conn.read_more() => {
+                    if !r? {
+                        return Err(BenchError::new("broker closed a subscriber's connection"));
+                    }
                 }
+                () = tokio::time::sleep(Duration::from_millis(50)) => continue,
             }
-            () = tokio::time::sleep(Duration::from_millis(50)) => continue,
         }
+        first = false;
         let now_ns = stats::since(ctl.start);
         let mut count: i64 = 0;
         while let Some(packet) = conn.buffered()? {
