@@ -158,7 +158,7 @@ impl Default for Limits {
             max_packet_size: 1_048_576,
             receive_maximum: 100,
             max_inflight: 100,
-            max_queued_messages: 1000,
+            max_queued_messages: 10_000,
             max_queued_bytes: 64 * 1024 * 1024,
             queue_qos0_offline: false,
             queue_full_policy: QueueFullPolicy::default(),

@@ -51,7 +51,7 @@ fn defaults() {
     assert_eq!(l.max_packet_size, 1_048_576);
     assert_eq!(l.receive_maximum, 100);
     assert_eq!(l.max_inflight, 100);
-    assert_eq!(l.max_queued_messages, 1000);
+    assert_eq!(l.max_queued_messages, 10_000);
     assert_eq!(l.max_queued_bytes, 64 * 1024 * 1024);
     assert!(!l.queue_qos0_offline);
     assert_eq!(l.queue_full_policy, QueueFullPolicy::DropNew);
