@@ -20,8 +20,44 @@ use crate::broker::{Departure, Shared};
 use crate::handle;
 pub use state::{Close, ConnState};
 
-/// Bytes reserved in the read buffer before each read.
-const READ_CHUNK: usize = 8 * 1024;
+/// Smallest read: what an idle connection keeps allocated.
+const MIN_READ: usize = 512;
+/// Largest read a busy connection grows to.
+const MAX_READ: usize = 64 * 1024;
+
+/// The read buffer: sized to the traffic, so an idle connection holds little
+/// memory and a busy one reads in large chunks.
+struct ReadBuf {
+    buf: BytesMut,
+    chunk: usize,
+}
+
+impl ReadBuf {
+    fn new() -> Self {
+        Self {
+            buf: BytesMut::new(),
+            chunk: MIN_READ,
+        }
+    }
+
+    /// Makes room for the next read. Once everything read has been decoded, a
+    /// buffer grown for a burst is let go.
+    fn prepare(&mut self) {
+        if self.buf.is_empty() && self.buf.capacity() > 2 * self.chunk {
+            self.buf = BytesMut::new();
+        }
+        self.buf.reserve(self.chunk);
+    }
+
+    /// Adapts the read size to what the last read brought.
+    fn after_read(&mut self, n: usize) {
+        if n >= self.chunk {
+            self.chunk = (self.chunk * 2).min(MAX_READ);
+        } else if n < self.chunk / 8 {
+            self.chunk = (self.chunk / 2).max(MIN_READ);
+        }
+    }
+}
 /// How long the final packets of a closing connection may take to write.
 const CLOSE_FLUSH_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -37,7 +73,7 @@ where
             c.limits.max_packet_size,
         )
     };
-    let mut rbuf = BytesMut::with_capacity(READ_CHUNK);
+    let mut rbuf = ReadBuf::new();
     let mut decoder = Decoder::new(max_packet);
 
     // CONNECT must come first, and in time ([MQTT-3.1.0-1]).
@@ -45,11 +81,13 @@ where
     if *shutdown.borrow_and_update() {
         return;
     }
+    // Connect-phase futures are boxed so they do not add to the size of
+    // every connection's long-lived task.
     let first = tokio::select! {
-        first = tokio::time::timeout(
+        first = Box::pin(tokio::time::timeout(
             connect_timeout,
             read_packet(&mut stream, &mut rbuf, &mut decoder),
-        ) => first,
+        )) => first,
         _ = shutdown.changed() => return,
     };
     let connect = match first {
@@ -73,7 +111,7 @@ where
         }
     };
 
-    let accepted = match handle::connect::accept(&shared, *connect, peer.clone()).await {
+    let accepted = match Box::pin(handle::connect::accept(&shared, *connect, peer.clone())).await {
         Ok(accepted) => accepted,
         Err(refusal) => {
             let _ = write_and_close(&mut stream, &refusal).await;
@@ -90,7 +128,7 @@ where
     let close = 'conn: loop {
         // Everything already buffered, in order.
         loop {
-            match decoder.decode(&mut rbuf) {
+            match decoder.decode(&mut rbuf.buf) {
                 Ok(Some(packet)) => {
                     state.keep_alive.on_packet(crate::clock::now());
                     if let Err(close) = handle::dispatch(&mut state, packet) {
@@ -109,20 +147,20 @@ where
                 _ = shutdown.changed() => break Close::Shutdown,
                 _ = &mut kick => break Close::TakenOver,
             }
-            state.out.clear();
+            state.release_output();
         }
         if *shutdown.borrow() {
             break Close::Shutdown;
         }
-        rbuf.reserve(READ_CHUNK);
+        rbuf.prepare();
         let deadline = state.keep_alive.deadline().map(Instant::from_std);
         tokio::select! {
             biased;
             _ = shutdown.changed() => break Close::Shutdown,
             _ = &mut kick => break Close::TakenOver,
-            r = stream.read_buf(&mut rbuf) => match r {
+            r = stream.read_buf(&mut rbuf.buf) => match r {
                 Ok(0) | Err(_) => break Close::Network,
-                Ok(_) => {}
+                Ok(n) => rbuf.after_read(n),
             },
             () = state.session.notified() => {}
             // No packet arrived by 1.5 x Keep Alive: the deadline is not
@@ -131,7 +169,7 @@ where
         }
     };
 
-    finish(&mut stream, &mut state, &close).await;
+    Box::pin(finish(&mut stream, &mut state, &close)).await;
     drop(done);
 }
 
@@ -188,22 +226,22 @@ enum ReadError {
 
 async fn read_packet<S>(
     stream: &mut S,
-    rbuf: &mut BytesMut,
+    rbuf: &mut ReadBuf,
     decoder: &mut Decoder,
 ) -> Result<Packet, ReadError>
 where
     S: AsyncRead + Unpin,
 {
     loop {
-        match decoder.decode(rbuf) {
+        match decoder.decode(&mut rbuf.buf) {
             Ok(Some(packet)) => return Ok(packet),
             Ok(None) => {}
             Err(e) => return Err(ReadError::Decode(e)),
         }
-        rbuf.reserve(READ_CHUNK);
-        match stream.read_buf(rbuf).await {
+        rbuf.prepare();
+        match stream.read_buf(&mut rbuf.buf).await {
             Ok(0) | Err(_) => return Err(ReadError::Closed),
-            Ok(_) => {}
+            Ok(n) => rbuf.after_read(n),
         }
     }
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use bytes::BytesMut;
 use midge_proto::session::{InboundTopicAliases, KeepAlive, OutboundTopicAliases};
 use midge_proto::{
-    ByteString, DecodeError, ErrorKind, Packet, ProtocolVersion, PubResponse, QoS, ReasonCode, Will,
+    ByteString, DecodeError, ErrorKind, Packet, ProtocolVersion, QoS, ReasonCode, Will,
 };
 
 use crate::broker::Shared;
@@ -15,6 +15,9 @@ use crate::session::Session;
 /// Most PUBLISH packets written per wake-up, so one busy subscription cannot
 /// starve the connection's reads.
 const PUMP_BATCH: usize = 256;
+
+/// Output buffer capacity kept between writes.
+const OUT_KEEP: usize = 16 * 1024;
 
 /// Most bytes a Topic Alias can add to a PUBLISH: the property (3 bytes) plus
 /// one more byte in each of the Property Length and Remaining Length fields.
@@ -157,9 +160,14 @@ impl ConnState {
         }
     }
 
-    /// Sends a PUBACK / PUBREC / PUBCOMP-style response.
-    pub fn ack(&mut self, make: fn(PubResponse) -> Packet, response: PubResponse) {
-        self.send(make(response));
+    /// Empties the output buffer after a write; a buffer grown by a burst is
+    /// let go so an idle connection keeps little memory.
+    pub fn release_output(&mut self) {
+        if self.out.capacity() > OUT_KEEP {
+            self.out = BytesMut::new();
+        } else {
+            self.out.clear();
+        }
     }
 
     /// Moves queued deliveries onto the output buffer, within the client's

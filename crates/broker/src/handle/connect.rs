@@ -279,7 +279,7 @@ pub async fn accept(
         expiry_interval: expiry,
         connect_expiry_zero: requested_expiry == 0,
         maximum_qos,
-        out: BytesMut::with_capacity(1024),
+        out: BytesMut::new(),
     };
     state.send(Packet::ConnAck(Box::new(connack)));
     tracing::debug!(client_id = %state.client_id, peer = %state.peer, %version, present, keep_alive, "client connected");
