@@ -301,10 +301,12 @@ pub(crate) async fn subscriber(
         first = false;
         let now_ns = stats::since(ctl.start);
         let mut count: i64 = 0;
+        let mut settled: i64 = 0;
         while let Some(packet) = conn.buffered()? {
             match packet {
                 Packet::Publish(p) => {
-                    stats.record(&p.payload, now_ns);
+                    let n = stats.record(&p.payload, now_ns);
+                    settled += i64::try_from(n).unwrap_or(i64::MAX);
                     count += 1;
                     match (p.qos, p.packet_id) {
                         (QoS::AtLeastOnce, Some(id)) => {
@@ -329,11 +331,11 @@ pub(crate) async fn subscriber(
             }
         }
         if count > 0 {
-            let before = ctl.outstanding.fetch_sub(count, Ordering::AcqRel);
+            let before = ctl.outstanding.fetch_sub(settled, Ordering::AcqRel);
             ctl.delivered
                 .fetch_add(count.unsigned_abs(), Ordering::Relaxed);
             ctl.last_delivery_ns.fetch_max(now_ns, Ordering::Relaxed);
-            if ctl.window.is_some_and(|w| before - count < w) {
+            if ctl.window.is_some_and(|w| before - settled < w) {
                 ctl.room.notify_waiters();
             }
         }

@@ -48,7 +48,10 @@ struct Track {
 }
 
 impl Track {
-    fn record(&mut self, seq: u64) {
+    /// Records `seq`; returns how many of this publisher's messages are now
+    /// accounted for: the message itself plus any skipped ones, which (since
+    /// a publisher's messages arrive in order) will never come.
+    fn record(&mut self, seq: u64) -> u64 {
         let word = usize::try_from(seq / 64).unwrap_or(usize::MAX);
         if word >= self.seen.len() {
             self.seen
@@ -58,14 +61,20 @@ impl Track {
         if let Some(w) = self.seen.get_mut(word) {
             if *w & bit != 0 {
                 self.duplicates += 1;
-                return;
+                return 0;
             }
             *w |= bit;
         }
         self.unique += 1;
         match self.highest {
-            Some(h) if seq < h => self.reordered += 1,
-            _ => self.highest = Some(seq),
+            Some(h) if seq < h => {
+                self.reordered += 1;
+                0
+            }
+            highest => {
+                self.highest = Some(seq);
+                seq - highest.map_or(0, |h| h + 1) + 1
+            }
         }
     }
 }
@@ -92,16 +101,22 @@ impl SubscriberStats {
         }
     }
 
-    /// Records one received payload at `now_ns` (same clock as the sender's).
-    pub(crate) fn record(&mut self, payload: &[u8], now_ns: u64) {
+    /// Records one received payload at `now_ns` (same clock as the sender's);
+    /// returns how many expected deliveries it settles (see `Track::record`),
+    /// so the closed-loop window is not held forever by lost messages.
+    pub(crate) fn record(&mut self, payload: &[u8], now_ns: u64) -> u64 {
         self.received += 1;
         match parse(payload) {
             Some((publisher, seq, sent)) => {
-                self.tracks.entry(publisher).or_default().record(seq);
+                let settled = self.tracks.entry(publisher).or_default().record(seq);
                 let micros = now_ns.saturating_sub(sent) / 1000;
                 let _ = self.latency.record(micros.max(1));
+                settled
             }
-            None => self.foreign += 1,
+            None => {
+                self.foreign += 1;
+                1
+            }
         }
     }
 
