@@ -12,8 +12,8 @@ use midge_proto::session::{
     Resend,
 };
 use midge_proto::{
-    ConnAck, Connect, Decoder, Disconnect, Packet, PacketId, PubResponse, Publish, QoS, ReasonCode,
-    SubAck, Subscribe, SubscriptionOptions, TopicFilter, UnsubAck, Unsubscribe,
+    ConnAck, Connect, Decoder, Disconnect, Packet, PacketId, ProtocolVersion, PubResponse, Publish,
+    QoS, ReasonCode, SubAck, Subscribe, SubscriptionOptions, TopicFilter, UnsubAck, Unsubscribe,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -62,8 +62,80 @@ enum End {
     Lost(Option<ReasonCode>),
 }
 
+/// An established connection: the socket, what was read with the CONNACK
+/// (packets the broker sent right behind it), and the CONNACK.
+struct Link {
+    stream: TcpStream,
+    rbuf: BytesMut,
+    connack: ConnAck,
+}
+
+/// What the broker's CONNACK allows on this connection.
+struct ServerLimits {
+    max_packet: usize,
+    maximum_qos: QoS,
+    retain_available: bool,
+    aliases: OutboundTopicAliases,
+}
+
+impl ServerLimits {
+    fn from(connack: &ConnAck) -> Self {
+        let p = &connack.properties;
+        Self {
+            max_packet: p
+                .maximum_packet_size
+                .map_or(usize::MAX, |m| m.get() as usize),
+            maximum_qos: p.maximum_qos.unwrap_or(QoS::ExactlyOnce),
+            retain_available: p.retain_available.unwrap_or(true),
+            aliases: OutboundTopicAliases::new(p.topic_alias_maximum.unwrap_or(0)),
+        }
+    }
+
+    /// Why `publish` may not be sent on this connection, if it may not: QoS
+    /// above Maximum QoS ([MQTT-3.2.2-11]), RETAIN without Retain Available
+    /// ([MQTT-3.2.2-14]).
+    fn refusal(&self, publish: &Publish) -> Option<ReasonCode> {
+        if publish.qos > self.maximum_qos {
+            Some(ReasonCode::QoSNotSupported)
+        } else if publish.retain && !self.retain_available {
+            Some(ReasonCode::RetainNotSupported)
+        } else {
+            None
+        }
+    }
+
+    /// Encodes `publish` (packet id already set) within the broker's Maximum
+    /// Packet Size ([MQTT-3.2.2-15]) and Topic Alias Maximum ([MQTT-3.2.2-18]),
+    /// using an alias when allowed.
+    fn encode(
+        &mut self,
+        mut publish: Publish,
+        version: ProtocolVersion,
+        out: &mut BytesMut,
+    ) -> Result<(), ClientError> {
+        // Aliases are the client's to choose: one set by the caller is not sent.
+        publish.properties.topic_alias = None;
+        let packet = Packet::Publish(publish);
+        let len = packet.encoded_len(version);
+        if len > self.max_packet {
+            return Err(ClientError::Rejected(ReasonCode::PacketTooLarge));
+        }
+        let Packet::Publish(mut publish) = packet else {
+            return Ok(());
+        };
+        // A new alias adds at most 5 bytes (property and length fields).
+        if version.is_v5() && len + 5 <= self.max_packet {
+            self.aliases.apply(&mut publish);
+        }
+        Packet::Publish(publish).encode(version, out)?;
+        Ok(())
+    }
+}
+
 struct Task {
     options: ConnectOptions,
+    /// Limits of the current connection.
+    server: ServerLimits,
     commands: mpsc::Receiver<Command>,
     events: mpsc::Sender<Event>,
     outbound: Outbound<Outgoing>,
@@ -86,6 +158,7 @@ pub(crate) async fn start(
         options,
         commands,
         events,
+        server: ServerLimits::from(&ConnAck::new(ReasonCode::Success, false)),
         outbound: Outbound::new(NonZeroU16::MAX),
         inbound: Inbound::new(receive),
         waiting: VecDeque::new(),
@@ -93,17 +166,14 @@ pub(crate) async fn start(
         unsubscribes: HashMap::new(),
     };
     let clean = task.options.clean_start;
-    let (stream, connack) = task.connect_once(clean).await?;
-    let first = connack.clone();
-    tokio::spawn(async move { task.run(stream, connack).await });
+    let link = task.connect_once(clean).await?;
+    let first = link.connack.clone();
+    tokio::spawn(async move { task.run(link).await });
     Ok(first)
 }
 
 impl Task {
-    async fn connect_once(
-        &mut self,
-        clean_start: bool,
-    ) -> Result<(TcpStream, ConnAck), ClientError> {
+    async fn connect_once(&mut self, clean_start: bool) -> Result<Link, ClientError> {
         let o = &self.options;
         let addr = (o.host.as_str(), o.port);
         let mut stream = timeout(o.connect_timeout, TcpStream::connect(addr))
@@ -151,29 +221,39 @@ impl Task {
         if connack.reason_code.is_error() {
             return Err(ClientError::Refused(connack.reason_code));
         }
+        if clean_start && connack.session_present {
+            // [MQTT-3.2.2-4] (v5: the Client MUST close the connection).
+            if o.version.is_v5() {
+                let mut buf = BytesMut::new();
+                let _ = Packet::Disconnect(Disconnect::new(ReasonCode::ProtocolError))
+                    .encode(o.version, &mut buf);
+                let _ = stream.write_all(&buf).await;
+            }
+            return Err(ClientError::Protocol(
+                "broker reported Session Present after Clean Start".into(),
+            ));
+        }
         if let Some(id) = &connack.properties.assigned_client_identifier {
             // Reconnects must name the same session.
             self.options.client_id = id.to_string();
         }
-        if !rbuf.is_empty() {
-            return Err(ClientError::Protocol(
-                "data after CONNACK before the connection was set up".into(),
-            ));
-        }
-        Ok((stream, connack))
+        Ok(Link {
+            stream,
+            rbuf,
+            connack,
+        })
     }
 
-    async fn run(mut self, stream: TcpStream, connack: ConnAck) {
-        let mut stream = stream;
-        let mut connack = connack;
+    async fn run(mut self, link: Link) {
+        let mut link = link;
         loop {
-            match self.serve(&mut stream, &connack).await {
+            match self.serve(&mut link).await {
                 End::Stop => {
                     self.fail_all(|| ClientError::Closed);
                     return;
                 }
                 End::Lost(reason) => {
-                    let _ = stream.shutdown().await;
+                    let _ = link.stream.shutdown().await;
                     self.fail_requests();
                     if self
                         .events
@@ -194,9 +274,8 @@ impl Task {
                 sleep(backoff).await;
                 let clean = !self.options.session_persists();
                 match self.connect_once(clean).await {
-                    Ok((s, c)) => {
-                        stream = s;
-                        connack = c;
+                    Ok(l) => {
+                        link = l;
                         break;
                     }
                     Err(e) => {
@@ -205,7 +284,7 @@ impl Task {
                     }
                 }
             }
-            let present = connack.session_present;
+            let present = link.connack.session_present;
             if self
                 .events
                 .send(Event::Reconnected {
@@ -248,21 +327,22 @@ impl Task {
     }
 
     /// One connection, from CONNACK to its end.
-    async fn serve(&mut self, stream: &mut TcpStream, connack: &ConnAck) -> End {
+    async fn serve(&mut self, link: &mut Link) -> End {
+        let Link {
+            stream,
+            rbuf,
+            connack,
+        } = link;
         let o = &self.options;
         let version = o.version;
         let props = &connack.properties;
         let keep_alive = props.server_keep_alive.unwrap_or(o.keep_alive);
-        let server_max_packet = props
-            .maximum_packet_size
-            .map_or(usize::MAX, |m| m.get() as usize);
+        self.server = ServerLimits::from(connack);
         self.outbound
             .set_receive_maximum(props.receive_maximum.unwrap_or(NonZeroU16::MAX));
-        let mut aliases_out = OutboundTopicAliases::new(props.topic_alias_maximum.unwrap_or(0));
         let mut aliases_in = InboundTopicAliases::new(o.topic_alias_maximum);
         let mut decoder = Decoder::with_version(version, o.maximum_packet_size.unwrap_or(u32::MAX));
         let mut out = BytesMut::with_capacity(4096);
-        let mut rbuf = BytesMut::with_capacity(8192);
 
         // Resume: re-send what was in flight ([MQTT-4.4.0-1]), or start it
         // again on a fresh session.
@@ -296,7 +376,33 @@ impl Task {
         let mut ping_sent: Option<Instant> = None;
         let mut disconnect_reply: Option<Reply<()>> = None;
         loop {
-            self.pump(&mut out, &mut aliases_out, server_max_packet);
+            // Everything buffered first: packets may have come right behind
+            // the CONNACK.
+            loop {
+                match decoder.decode(rbuf) {
+                    Ok(Some(packet)) => {
+                        ping_sent = None;
+                        if let Some(end) = self.packet(packet, &mut out, &mut aliases_in).await {
+                            // Tell the broker why, when we are the one ending it.
+                            if !out.is_empty() {
+                                let _ = stream.write_all(&out).await;
+                            }
+                            return end;
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(e) => {
+                        tracing::warn!("broker sent an invalid packet: {e}");
+                        if version.is_v5() {
+                            let _ = Packet::Disconnect(Disconnect::new(e.reason_code()))
+                                .encode(version, &mut out);
+                            let _ = stream.write_all(&out).await;
+                        }
+                        return End::Lost(None);
+                    }
+                }
+            }
+            self.pump(&mut out);
             if !out.is_empty() {
                 if stream.write_all(&out).await.is_err() {
                     return End::Lost(None);
@@ -329,32 +435,10 @@ impl Task {
                     }
                     Some(cmd) => self.command(cmd, &mut out),
                 },
-                r = stream.read_buf(&mut rbuf) => {
-                    match r {
-                        Ok(0) | Err(_) => return End::Lost(None),
-                        Ok(_) => {}
-                    }
-                    loop {
-                        match decoder.decode(&mut rbuf) {
-                            Ok(Some(packet)) => {
-                                ping_sent = None;
-                                if let Some(end) = self.packet(packet, &mut out, &mut aliases_in).await {
-                                    return end;
-                                }
-                            }
-                            Ok(None) => break,
-                            Err(e) => {
-                                tracing::warn!("broker sent an invalid packet: {e}");
-                                let code = e.reason_code();
-                                if version.is_v5() {
-                                    let _ = Packet::Disconnect(Disconnect::new(code)).encode(version, &mut out);
-                                    let _ = stream.write_all(&out).await;
-                                }
-                                return End::Lost(None);
-                            }
-                        }
-                    }
-                }
+                r = stream.read_buf(rbuf) => match r {
+                    Ok(0) | Err(_) => return End::Lost(None),
+                    Ok(_) => {}
+                },
                 () = sleep_until_opt(ping_at) => {
                     if ping_sent.is_some() {
                         tracing::debug!("no PINGRESP within the keep alive; reconnecting");
@@ -369,30 +453,29 @@ impl Task {
 
     /// Moves waiting QoS 1/2 publishes into flight within the broker's Receive
     /// Maximum ([MQTT-3.3.4-7]).
-    fn pump(&mut self, out: &mut BytesMut, aliases: &mut OutboundTopicAliases, max_packet: usize) {
+    fn pump(&mut self, out: &mut BytesMut) {
         let version = self.options.version;
         while self.outbound.quota() > 0 {
             let Some(mut item) = self.waiting.pop_front() else {
                 break;
             };
+            if let Some(code) = self.server.refusal(&item.publish) {
+                item.finish(Err(ClientError::Rejected(code)));
+                continue;
+            }
             let qos = item.publish.qos;
             let mut p = item.publish.clone();
             p.packet_id = Some(PacketId::MIN);
-            let packet = Packet::Publish(p);
-            if packet.encoded_len(version) > max_packet {
+            if Packet::Publish(p.clone()).encoded_len(version) > self.server.max_packet {
                 item.finish(Err(ClientError::Rejected(ReasonCode::PacketTooLarge)));
                 continue;
             }
-            let Packet::Publish(mut p) = packet else {
-                continue;
-            };
             match self.outbound.start(qos, item) {
                 Ok(id) => {
                     p.packet_id = Some(id);
-                    if version.is_v5() {
-                        aliases.apply(&mut p);
+                    if let Err(e) = self.server.encode(p, version, out) {
+                        tracing::warn!("cannot send a PUBLISH: {e}");
                     }
-                    let _ = Packet::Publish(p).encode(version, out);
                 }
                 Err(item) => {
                     self.waiting.push_front(item);
@@ -409,12 +492,16 @@ impl Task {
                 publish.dup = false;
                 publish.packet_id = None;
                 if publish.qos == QoS::AtMostOnce {
-                    let result = Packet::Publish(publish)
-                        .encode(version, out)
-                        .map(|()| PublishOutcome {
-                            reason_code: ReasonCode::Success,
-                        })
-                        .map_err(ClientError::from);
+                    let result = match self.server.refusal(&publish) {
+                        Some(code) => Err(ClientError::Rejected(code)),
+                        None => {
+                            self.server
+                                .encode(publish, version, out)
+                                .map(|()| PublishOutcome {
+                                    reason_code: ReasonCode::Success,
+                                })
+                        }
+                    };
                     let _ = reply.send(result);
                 } else {
                     self.waiting.push_back(Outgoing {
