@@ -35,78 +35,28 @@
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::num::{NonZeroU16, NonZeroU32};
-use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use midge_broker::Config;
-use midge_broker::broker::Shared;
-use midge_proto::property::WillProperties;
 use midge_proto::{
-    Auth, ByteString, ConnAck, Connect, Decoder, Disconnect, Packet, ProtocolVersion, PubResponse,
-    Publish, QoS, ReasonCode, Subscribe, SubscriptionOptions, Unsubscribe, Will,
+    Auth, ByteString, Connect, Decoder, Disconnect, Packet, ProtocolVersion, PubResponse, Publish,
+    QoS, ReasonCode, Subscribe, SubscriptionOptions, Unsubscribe,
 };
 use midge_testkit::{
-    Event, TestBroker, TestClient, WAIT, connect, duplex, filter, memory_broker, pid, publish,
-    topic,
+    Event, QUIET, TestBroker, TestClient, WAIT, connect, filter, memory_broker, open_duplex, pid,
+    publish, publish_id, raw_packet, raw_subscribe, settle, str_field, text, topic, v3_session, v5,
+    v5_session, varint, will,
 };
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, DuplexStream};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 const V5: ProtocolVersion = ProtocolVersion::V5;
 const V311: ProtocolVersion = ProtocolVersion::V3_1_1;
 
-/// How long "nothing more arrives" is watched for.
-const QUIET: Duration = Duration::from_millis(300);
-
 type Tcp = TestClient<TcpStream>;
-type Pipe = TestClient<DuplexStream>;
 
 // ---------------------------------------------------------------- helpers
-
-fn v5(id: &str) -> Connect {
-    connect(V5, id)
-}
-
-fn v311(id: &str) -> Connect {
-    connect(V311, id)
-}
-
-/// A v5 CONNECT for `id` with Session Expiry Interval 600 s.
-fn v5_persistent(id: &str, clean_start: bool) -> Connect {
-    let mut c = v5(id);
-    c.clean_start = clean_start;
-    c.properties.session_expiry_interval = Some(600);
-    c
-}
-
-/// A 3.1.1 CONNECT for `id` with `clean_session`.
-fn v311_session(id: &str, clean_session: bool) -> Connect {
-    let mut c = v311(id);
-    c.clean_start = clean_session;
-    c
-}
-
-/// Connects with `c` over TCP; the CONNACK must be Success.
-async fn open(broker: &TestBroker, c: Connect) -> (Tcp, ConnAck) {
-    let (client, connack) = broker.connect(c).await;
-    assert_eq!(connack.reason_code, ReasonCode::Success, "{connack:?}");
-    (client, connack)
-}
-
-/// Connects with `c` over an in-memory pipe; the CONNACK must be Success.
-async fn open_pipe(shared: &Arc<Shared>, c: Connect) -> (Pipe, ConnAck) {
-    let mut client = duplex(shared);
-    let connack = client.handshake(c).await;
-    assert_eq!(connack.reason_code, ReasonCode::Success, "{connack:?}");
-    (client, connack)
-}
-
-/// Sends DISCONNECT 0x00 and waits for the broker to close the connection.
-async fn leave<S: AsyncRead + AsyncWrite + Unpin>(mut client: TestClient<S>) {
-    client.send(Disconnect::new(ReasonCode::Success)).await;
-    assert_eq!(client.expect_close().await, None);
-}
 
 /// Every packet the broker sends until it closes the connection; panics if
 /// the connection is still open after [`WAIT`].
@@ -130,15 +80,6 @@ fn encode_all(version: ProtocolVersion, packets: Vec<Packet>) -> BytesMut {
     buf
 }
 
-/// A PUBLISH with packet id `id` (QoS > 0).
-fn publish_id(topic_name: &str, payload: &str, qos: QoS, id: u16) -> Publish {
-    let mut p = publish(topic_name, payload, qos);
-    if qos != QoS::AtMostOnce {
-        p.packet_id = Some(pid(id));
-    }
-    p
-}
-
 /// The next PUBLISH, with its QoS flow completed (for QoS 2: PUBREC, then
 /// PUBREL answered with PUBCOMP).
 async fn recv_complete<S: AsyncRead + AsyncWrite + Unpin>(client: &mut TestClient<S>) -> Publish {
@@ -151,26 +92,12 @@ async fn recv_complete<S: AsyncRead + AsyncWrite + Unpin>(client: &mut TestClien
     p
 }
 
-fn text(p: &Publish) -> String {
-    String::from_utf8(p.payload.to_vec()).unwrap()
-}
-
-/// The watcher's next PUBLISH (acknowledged) must be `marker`: whatever was
-/// published on its filters before `marker` did not reach it.
-async fn assert_next_is_marker<S: AsyncRead + AsyncWrite + Unpin>(
-    watcher: &mut TestClient<S>,
-    marker: &str,
-) {
-    let p = watcher.recv_publish_acking().await;
-    assert_eq!(text(&p), marker, "expected only the marker, got {p:?}");
-}
-
 /// Publishes `payload` to `topic_name` at QoS 1 from a fresh v5 client.
 async fn publish_marker(broker: &TestBroker, topic_name: &str, payload: &str) {
     let mut publ = broker.connect_v5(&format!("marker-{payload}")).await;
     publ.publish_complete(publish(topic_name, payload, QoS::AtLeastOnce))
         .await;
-    leave(publ).await;
+    publ.disconnect_normally().await;
 }
 
 /// A subscription with `qos` and default options.
@@ -205,36 +132,6 @@ fn matches(filter_text: &str, topic_name: &str) -> bool {
 
 // ---- raw bytes
 
-fn varint(mut n: usize) -> Vec<u8> {
-    let mut out = Vec::new();
-    loop {
-        let mut b = u8::try_from(n % 128).unwrap();
-        n /= 128;
-        if n > 0 {
-            b |= 0x80;
-        }
-        out.push(b);
-        if n == 0 {
-            return out;
-        }
-    }
-}
-
-/// A length-prefixed string field holding exactly `bytes`.
-fn str_field(bytes: &[u8]) -> Vec<u8> {
-    let mut out = u16::try_from(bytes.len()).unwrap().to_be_bytes().to_vec();
-    out.extend_from_slice(bytes);
-    out
-}
-
-/// A packet: first byte, Remaining Length, `body`.
-fn raw_packet(first: u8, body: &[u8]) -> Vec<u8> {
-    let mut out = vec![first];
-    out.extend(varint(body.len()));
-    out.extend_from_slice(body);
-    out
-}
-
 /// A QoS 0 PUBLISH to the raw topic bytes `topic_bytes`; `props` is the v5
 /// property list (without its length), `None` for 3.1.1.
 fn raw_publish(topic_bytes: &[u8], props: Option<&[u8]>, payload: &[u8]) -> Vec<u8> {
@@ -245,17 +142,6 @@ fn raw_publish(topic_bytes: &[u8], props: Option<&[u8]>, payload: &[u8]) -> Vec<
     }
     body.extend_from_slice(payload);
     raw_packet(0x30, &body)
-}
-
-/// A SUBSCRIBE (packet id 1, QoS 0) to the raw filter bytes `filter_bytes`.
-fn raw_subscribe(version: ProtocolVersion, filter_bytes: &[u8]) -> Vec<u8> {
-    let mut body = vec![0x00, 0x01];
-    if version.is_v5() {
-        body.push(0x00);
-    }
-    body.extend(str_field(filter_bytes));
-    body.push(0x00);
-    raw_packet(0x82, &body)
 }
 
 /// A CONNECT for client `id`, clean start, with a QoS 0 will on the raw
@@ -370,13 +256,6 @@ async fn small_client(broker: &TestBroker, id: &str) -> Wire {
 
 // ---- paused clock
 
-/// Lets every runnable task (the broker's connection tasks) run.
-async fn settle() {
-    for _ in 0..20 {
-        tokio::task::yield_now().await;
-    }
-}
-
 /// Moves the paused clock forward by `by` after letting the broker process
 /// what was sent, then lets it react.
 async fn advance(by: Duration) {
@@ -459,16 +338,6 @@ async fn v311_mqtt_2_3_1_7_suback_unsuback_carry_request_packet_id() {
 
 // ------------------------------------------------------------ CONNECT (3.1)
 
-fn will(topic_name: &str, payload: &str) -> Will {
-    Will {
-        topic: topic(topic_name),
-        payload: Bytes::copy_from_slice(payload.as_bytes()),
-        qos: QoS::AtLeastOnce,
-        retain: false,
-        properties: WillProperties::default(),
-    }
-}
-
 // [MQTT-3.1.2-7] (v5): with the Will Flag set, the Will Message (properties,
 // topic, payload) is stored on the Server: it is published, as sent, when the
 // network connection is lost.
@@ -478,13 +347,13 @@ async fn mqtt_3_1_2_7_will_message_stored_and_published() {
     let mut watcher = broker.connect_v5("will-watcher").await;
     watcher.subscribe(1, "will/#", QoS::AtLeastOnce).await;
 
-    let mut w = will("will/w", "gone");
+    let mut w = will("will/w", "gone", QoS::AtLeastOnce, false);
     w.properties.content_type = Some(ByteString::from("text/plain"));
     w.properties.correlation_data = Some(Bytes::from_static(b"\x01\x02"));
     w.properties.user_properties = vec![(ByteString::from("k"), ByteString::from("v"))];
     let mut c = v5("will-owner");
     c.will = Some(w);
-    let (client, _) = open(&broker, c).await;
+    let (client, _) = broker.connect_ok(c).await;
     client.drop_connection().await;
 
     let p = watcher.recv_publish_acking().await;
@@ -510,16 +379,16 @@ async fn mqtt_3_1_2_7_will_message_associated_with_session() {
     let shared = memory_broker(Config::default());
     let mut wc = v5("will-watch");
     wc.keep_alive = 0;
-    let (mut watcher, _) = open_pipe(&shared, wc).await;
+    let (mut watcher, _) = open_duplex(&shared, wc).await;
     watcher.subscribe(1, "will/#", QoS::AtLeastOnce).await;
 
-    let mut w = will("will/session", "session ended");
+    let mut w = will("will/session", "session ended", QoS::AtLeastOnce, false);
     w.properties.will_delay_interval = Some(60);
     let mut c = v5("will-session");
     c.keep_alive = 0;
     c.properties.session_expiry_interval = Some(5);
     c.will = Some(w);
-    let (client, _) = open_pipe(&shared, c).await;
+    let (client, _) = open_duplex(&shared, c).await;
     client.drop_connection().await;
 
     advance(Duration::from_millis(4_900)).await;
@@ -544,10 +413,10 @@ async fn mqtt_3_1_2_28_no_response_information_unless_requested() {
     let broker = TestBroker::start().await;
     let mut c = v5("rri-0");
     c.properties.request_response_information = Some(false);
-    let (_explicit, connack) = open(&broker, c).await;
+    let (_explicit, connack) = broker.connect_ok(c).await;
     assert_eq!(connack.properties.response_information, None, "{connack:?}");
 
-    let (_absent, connack) = open(&broker, v5("rri-absent")).await;
+    let (_absent, connack) = broker.connect_ok(v5("rri-absent")).await;
     assert_eq!(connack.properties.response_information, None, "{connack:?}");
 }
 
@@ -585,7 +454,7 @@ async fn mqtt_3_1_2_29_no_reason_string_when_problem_information_not_requested()
     let long = too_long();
     let mut c = v5("rpi-0");
     c.properties.request_problem_information = Some(false);
-    let (mut cl, _) = open(&broker, c).await;
+    let (mut cl, _) = broker.connect_ok(c).await;
     let mut seen: Vec<Packet> = Vec::new();
 
     // SUBACK: one granted, one refused (filter too long).
@@ -676,14 +545,14 @@ async fn mqtt_3_1_2_29_no_reason_string_when_problem_information_not_requested()
 /// queued message stay with `alpha`, a different id gets none of it.
 async fn check_client_id_selects_session(broker: &TestBroker, version: ProtocolVersion) {
     let persistent = |id: &str, clean: bool| match version {
-        ProtocolVersion::V5 => v5_persistent(id, clean),
-        _ => v311_session(id, clean),
+        ProtocolVersion::V5 => v5_session(id, clean, 600),
+        _ => v3_session(V311, id, clean),
     };
-    let (mut alpha, _) = open(broker, persistent("alpha", false)).await;
+    let (mut alpha, _) = broker.connect_ok(persistent("alpha", false)).await;
     alpha.subscribe(1, "cid/alpha", QoS::AtLeastOnce).await;
-    leave(alpha).await;
+    alpha.disconnect_normally().await;
 
-    let (mut beta, connack) = open(broker, persistent("beta", false)).await;
+    let (mut beta, connack) = broker.connect_ok(persistent("beta", false)).await;
     assert!(!connack.session_present, "beta has no session: {connack:?}");
     beta.subscribe(1, "cid/beta", QoS::AtLeastOnce).await;
 
@@ -697,7 +566,7 @@ async fn check_client_id_selects_session(broker: &TestBroker, version: ProtocolV
     assert_eq!(text(&p), "for beta");
     beta.expect_no_publish(QUIET).await;
 
-    let (mut alpha, connack) = open(broker, persistent("alpha", false)).await;
+    let (mut alpha, connack) = broker.connect_ok(persistent("alpha", false)).await;
     assert!(connack.session_present, "alpha's session: {connack:?}");
     let p = alpha.recv_publish_acking().await;
     assert_eq!(text(&p), "for alpha");
@@ -713,15 +582,15 @@ async fn mqtt_3_1_3_2_client_id_identifies_session_state() {
     check_client_id_selects_session(&broker, V5).await;
 
     // An assigned Client Identifier names the session too.
-    let (mut anon, connack) = open(&broker, v5_persistent("", true)).await;
+    let (mut anon, connack) = broker.connect_ok(v5_session("", true, 600)).await;
     let assigned = connack
         .properties
         .assigned_client_identifier
         .clone()
         .expect("an assigned client id");
     anon.subscribe(1, "cid/assigned", QoS::AtLeastOnce).await;
-    leave(anon).await;
-    let (mut again, connack) = open(&broker, v5_persistent(&assigned, false)).await;
+    anon.disconnect_normally().await;
+    let (mut again, connack) = broker.connect_ok(v5_session(&assigned, false, 600)).await;
     assert!(connack.session_present, "{connack:?}");
     let mut publ = broker.connect_v5("cid-pub2").await;
     publ.publish_complete(publish("cid/assigned", "kept", QoS::AtLeastOnce))
@@ -770,7 +639,7 @@ async fn refused_then_pipelined(broker: &TestBroker, refused: Connect, code: Rea
 
     // The PUBLISH was not routed, nor retained.
     publish_marker(broker, "refused/t", &format!("marker-{tag}")).await;
-    assert_next_is_marker(&mut watcher, &format!("marker-{tag}")).await;
+    watcher.expect_marker(&format!("marker-{tag}")).await;
     let mut late = broker.connect_v5(&format!("late-{tag}")).await;
     late.subscribe(1, "refused/#", QoS::AtLeastOnce).await;
     late.expect_no_publish(QUIET).await;
@@ -798,7 +667,7 @@ async fn retained_on(broker: &TestBroker, prefix: &str) {
     p.retain = true;
     let mut publ = broker.connect_v5(&format!("{prefix}-retainer")).await;
     publ.publish_complete(p).await;
-    leave(publ).await;
+    publ.disconnect_normally().await;
 }
 
 /// CONNECT, SUBSCRIBE (matching a retained message), PINGREQ and a QoS 1
@@ -849,17 +718,17 @@ async fn check_connack_first_on_resume(broker: &TestBroker, version: ProtocolVer
     let id = format!("resume-first{}", version.level());
     let t = format!("{id}/t");
     let persistent = |clean: bool| match version {
-        ProtocolVersion::V5 => v5_persistent(&id, clean),
-        _ => v311_session(&id, clean),
+        ProtocolVersion::V5 => v5_session(&id, clean, 600),
+        _ => v3_session(V311, &id, clean),
     };
-    let (mut sub, _) = open(broker, persistent(false)).await;
+    let (mut sub, _) = broker.connect_ok(persistent(false)).await;
     sub.subscribe(1, &t, QoS::AtLeastOnce).await;
     let mut publ = broker.connect_v5(&format!("{id}-pub")).await;
     publ.publish_complete(publish(&t, "0", QoS::AtLeastOnce))
         .await;
     // Received, not acknowledged: in flight.
     let _ = sub.recv_publish().await;
-    leave(sub).await;
+    sub.disconnect_normally().await;
     for (i, payload) in ["1", "2"].into_iter().enumerate() {
         let id = u16::try_from(i + 2).unwrap();
         publ.publish_complete(publish_id(&t, payload, QoS::AtLeastOnce, id))
@@ -916,7 +785,7 @@ async fn mqtt_3_2_0_2_only_one_connack() {
     let broker = TestBroker::start().await;
 
     // A second CONNECT after the CONNACK.
-    let (mut c, _) = open(&broker, v5("one-connack")).await;
+    let (mut c, _) = broker.connect_ok(v5("one-connack")).await;
     c.send(v5("one-connack")).await;
     let after = until_close(&mut c).await;
     assert_eq!(connacks(&after), 0, "second CONNACK: {after:?}");
@@ -937,8 +806,8 @@ async fn mqtt_3_2_0_2_only_one_connack() {
 
     // Session takeover: the old connection gets DISCONNECT, not a CONNACK;
     // the new one exactly one CONNACK.
-    let (mut old, _) = open(&broker, v5("taken")).await;
-    let (mut new, _) = open(&broker, v5("taken")).await;
+    let (mut old, _) = broker.connect_ok(v5("taken")).await;
+    let (mut new, _) = broker.connect_ok(v5("taken")).await;
     let after = until_close(&mut old).await;
     assert_eq!(connacks(&after), 0, "{after:?}");
     new.send(Packet::PingReq).await;
@@ -1145,7 +1014,7 @@ async fn check_utf8_property(property_id: u8, name: &str) {
     }
     publ.publish_complete(publish("utf8/marker", "marker", QoS::AtLeastOnce))
         .await;
-    assert_next_is_marker(&mut watcher, "marker").await;
+    watcher.expect_marker("marker").await;
 }
 
 // [MQTT-3.3.2-13] (v5): the Response Topic is a UTF-8 Encoded String: one
@@ -1201,7 +1070,7 @@ async fn v311_mqtt_3_3_5_2_refused_publish_acknowledged_or_closed() {
     assert_positive_ack_or_close(&mut retained, 2).await;
 
     publish_marker(&broker, "m/t", "marker").await;
-    assert_next_is_marker(&mut watcher, "marker").await;
+    watcher.expect_marker("marker").await;
 }
 
 // ------------------------------------- acknowledgements and Maximum Packet Size
@@ -1462,7 +1331,7 @@ async fn v311_mqtt_3_8_4_1_subscribe_answered_with_suback() {
 async fn busy_subscriber(broker: &TestBroker, id: &str) -> (Tcp, Publish) {
     let mut c = v5(id);
     c.properties.receive_maximum = NonZeroU16::new(1);
-    let (mut sub, _) = open(broker, c).await;
+    let (mut sub, _) = broker.connect_ok(c).await;
     let t = format!("{id}/t");
     sub.subscribe(1, &t, QoS::AtLeastOnce).await;
     let mut publ = broker.connect_v5(&format!("{id}-pub")).await;
@@ -1520,7 +1389,7 @@ async fn mqtt_3_14_4_2_connection_closed_after_server_disconnect() {
     assert_disconnect_last(&after, ReasonCode::ProtocolError);
 
     let (mut sub, _) = busy_subscriber(&broker, "close-takeover").await;
-    let (_new, _) = open(&broker, v5("close-takeover")).await;
+    let (_new, _) = broker.connect_ok(v5("close-takeover")).await;
     let after = until_close(&mut sub).await;
     assert_disconnect_last(&after, ReasonCode::SessionTakenOver);
 
@@ -1544,7 +1413,7 @@ async fn mqtt_4_1_0_1_session_state_kept_while_connected() {
         let mut c = v5(&id);
         c.keep_alive = 0;
         c.properties.session_expiry_interval = Some(expiry);
-        let (mut cl, _) = open_pipe(&shared, c).await;
+        let (mut cl, _) = open_duplex(&shared, c).await;
         let t = format!("{id}/t");
         cl.subscribe(1, &t, QoS::AtLeastOnce).await;
         cl.send(publish_id("kept/other", "x", QoS::ExactlyOnce, 5))
@@ -1561,7 +1430,7 @@ async fn mqtt_4_1_0_1_session_state_kept_while_connected() {
             Packet::PubComp(c) => assert_eq!(c.reason_code, ReasonCode::Success, "{c:?}"),
             other => panic!("expected PUBCOMP, got {other:?}"),
         }
-        let (mut publ, _) = open_pipe(&shared, v5(&format!("{id}-pub"))).await;
+        let (mut publ, _) = open_duplex(&shared, v5(&format!("{id}-pub"))).await;
         publ.publish_complete(publish(&t, "still subscribed", QoS::AtLeastOnce))
             .await;
         assert_eq!(text(&cl.recv_publish_acking().await), "still subscribed");
@@ -1576,19 +1445,19 @@ async fn mqtt_4_1_0_1_session_state_kept_while_connected() {
 #[tokio::test]
 async fn v311_mqtt_4_1_0_1_session_state_stored_for_session_duration() {
     let broker = TestBroker::start().await;
-    let (mut sub, _) = open(&broker, v311_session("stored", false)).await;
+    let (mut sub, _) = broker.connect_ok(v3_session(V311, "stored", false)).await;
     sub.subscribe(1, "stored/t", QoS::AtLeastOnce).await;
     let mut publ = broker.connect_v5("stored-pub").await;
     publ.publish_complete(publish("stored/t", "0", QoS::AtLeastOnce))
         .await;
     let inflight = sub.recv_publish().await;
-    leave(sub).await;
+    sub.disconnect_normally().await;
     for i in 1..=3u16 {
         publ.publish_complete(publish_id("stored/t", &i.to_string(), QoS::AtLeastOnce, i))
             .await;
     }
 
-    let (mut sub, connack) = open(&broker, v311_session("stored", false)).await;
+    let (mut sub, connack) = broker.connect_ok(v3_session(V311, "stored", false)).await;
     assert!(connack.session_present);
     let again = sub.recv_publish_acking().await;
     assert!(again.dup);
@@ -1613,15 +1482,15 @@ async fn v311_mqtt_3_1_2_7_retained_messages_survive_session_end() {
     let mut p = publish("keep/a", "A", QoS::AtLeastOnce);
     p.retain = true;
     a.publish_complete(p).await;
-    leave(a).await;
+    a.disconnect_normally().await;
 
-    let (mut b, _) = open(&broker, v311_session("ret-b", false)).await;
+    let (mut b, _) = broker.connect_ok(v3_session(V311, "ret-b", false)).await;
     let mut p = publish("keep/b", "B", QoS::AtLeastOnce);
     p.retain = true;
     b.publish_complete(p).await;
-    leave(b).await;
-    let (b, _) = open(&broker, v311_session("ret-b", true)).await;
-    leave(b).await;
+    b.disconnect_normally().await;
+    let (b, _) = broker.connect_ok(v3_session(V311, "ret-b", true)).await;
+    b.disconnect_normally().await;
 
     let mut s = broker.connect_v311("ret-s").await;
     s.subscribe(1, "keep/#", QoS::AtLeastOnce).await;
@@ -1712,7 +1581,7 @@ async fn v311_mqtt_7_1_1_1_ordered_lossless_byte_stream() {
 #[tokio::test]
 async fn mqtt_4_3_3_3_qos2_publish_unacknowledged_until_pubrec() {
     let broker = TestBroker::start().await;
-    let (mut sub, _) = open(&broker, v5_persistent("q2-unacked", true)).await;
+    let (mut sub, _) = broker.connect_ok(v5_session("q2-unacked", true, 600)).await;
     sub.subscribe(1, "q2/t", QoS::ExactlyOnce).await;
     let mut publ = broker.connect_v5("q2-pub").await;
     publ.publish_complete(publish("q2/t", "once", QoS::ExactlyOnce))
@@ -1721,9 +1590,11 @@ async fn mqtt_4_3_3_3_qos2_publish_unacknowledged_until_pubrec() {
     assert_eq!(first.qos, QoS::ExactlyOnce);
     let id = first.packet_id.unwrap();
     sub.expect_nothing(QUIET).await;
-    leave(sub).await;
+    sub.disconnect_normally().await;
 
-    let (mut sub, connack) = open(&broker, v5_persistent("q2-unacked", false)).await;
+    let (mut sub, connack) = broker
+        .connect_ok(v5_session("q2-unacked", false, 600))
+        .await;
     assert!(connack.session_present);
     let again = sub.recv_publish().await;
     assert!(again.dup);
@@ -1731,15 +1602,19 @@ async fn mqtt_4_3_3_3_qos2_publish_unacknowledged_until_pubrec() {
     assert_eq!(text(&again), "once");
     sub.send(Packet::PubRec(PubResponse::new(id))).await;
     assert_eq!(sub.recv().await, Packet::PubRel(PubResponse::new(id)));
-    leave(sub).await;
+    sub.disconnect_normally().await;
 
-    let (mut sub, _) = open(&broker, v5_persistent("q2-unacked", false)).await;
+    let (mut sub, _) = broker
+        .connect_ok(v5_session("q2-unacked", false, 600))
+        .await;
     assert_eq!(sub.recv().await, Packet::PubRel(PubResponse::new(id)));
     sub.send(Packet::PubComp(PubResponse::new(id))).await;
     sub.expect_nothing(QUIET).await;
-    leave(sub).await;
+    sub.disconnect_normally().await;
 
-    let (mut sub, _) = open(&broker, v5_persistent("q2-unacked", false)).await;
+    let (mut sub, _) = broker
+        .connect_ok(v5_session("q2-unacked", false, 600))
+        .await;
     sub.expect_nothing(QUIET).await;
 }
 
@@ -1750,13 +1625,13 @@ async fn mqtt_4_3_3_3_qos2_publish_unacknowledged_until_pubrec() {
 #[tokio::test(start_paused = true)]
 async fn mqtt_4_3_3_7_no_expiry_for_sent_qos2_publish() {
     let shared = memory_broker(Config::default());
-    let mut sc = v5_persistent("q2-expiry", true);
+    let mut sc = v5_session("q2-expiry", true, 600);
     sc.keep_alive = 0;
-    let (mut sub, _) = open_pipe(&shared, sc.clone()).await;
+    let (mut sub, _) = open_duplex(&shared, sc.clone()).await;
     sub.subscribe(1, "exp/t", QoS::ExactlyOnce).await;
     let mut pc = v5("q2-expiry-pub");
     pc.keep_alive = 0;
-    let (mut publ, _) = open_pipe(&shared, pc).await;
+    let (mut publ, _) = open_duplex(&shared, pc).await;
     for (i, payload) in ["m1", "m2"].into_iter().enumerate() {
         let mut p = publish_id(
             "exp/t",
@@ -1773,12 +1648,12 @@ async fn mqtt_4_3_3_7_no_expiry_for_sent_qos2_publish() {
     let id2 = p2.packet_id.unwrap();
     sub.send(Packet::PubRec(PubResponse::new(id2))).await;
     assert_eq!(sub.recv().await, Packet::PubRel(PubResponse::new(id2)));
-    leave(sub).await;
+    sub.disconnect_normally().await;
 
     advance(Duration::from_secs(10)).await;
 
     sc.clean_start = false;
-    let (mut sub, connack) = open_pipe(&shared, sc).await;
+    let (mut sub, connack) = open_duplex(&shared, sc).await;
     assert!(connack.session_present);
     let again = sub.recv_publish().await;
     assert!(again.dup);
@@ -1822,15 +1697,15 @@ async fn mqtt_4_3_3_9_publish_after_refusing_pubrec_is_new_message() {
 #[tokio::test(start_paused = true)]
 async fn mqtt_4_3_3_13_qos2_sequence_continues_after_expiry() {
     let shared = memory_broker(Config::default());
-    let mut sc = v5_persistent("q2-exp13-sub", true);
+    let mut sc = v5_session("q2-exp13-sub", true, 600);
     sc.keep_alive = 0;
-    let (mut sub, _) = open_pipe(&shared, sc.clone()).await;
+    let (mut sub, _) = open_duplex(&shared, sc.clone()).await;
     sub.subscribe(1, "exp13/t", QoS::ExactlyOnce).await;
-    leave(sub).await;
+    sub.disconnect_normally().await;
 
     let mut pc = v5("q2-exp13-pub");
     pc.keep_alive = 0;
-    let (mut publ, _) = open_pipe(&shared, pc).await;
+    let (mut publ, _) = open_duplex(&shared, pc).await;
     let mut p = publish_id("exp13/t", "short-lived", QoS::ExactlyOnce, 3);
     p.properties.message_expiry_interval = Some(1);
     publ.send(p.clone()).await;
@@ -1852,7 +1727,7 @@ async fn mqtt_4_3_3_13_qos2_sequence_continues_after_expiry() {
 
     // The expiry was applied: the subscriber never gets the message.
     sc.clean_start = false;
-    let (mut sub, connack) = open_pipe(&shared, sc).await;
+    let (mut sub, connack) = open_duplex(&shared, sc).await;
     assert!(connack.session_present);
     settle().await;
     match sub.next_event(Duration::ZERO).await {
@@ -1890,7 +1765,8 @@ async fn check_null_topics(broker: &TestBroker, version: ProtocolVersion) {
     let mut c = broker.raw().await;
     c.handshake(connect(version, &format!("null-sub{level}")))
         .await;
-    c.send_bytes(&raw_subscribe(version, b"null/\0/#")).await;
+    c.send_bytes(&raw_subscribe(version, 1, b"null/\0/#", 0))
+        .await;
     let after = until_close(&mut c).await;
     assert!(
         after.is_empty()
@@ -1915,7 +1791,7 @@ async fn check_null_topics(broker: &TestBroker, version: ProtocolVersion) {
     }
 
     publish_marker(broker, "null/marker", &format!("marker{level}")).await;
-    assert_next_is_marker(&mut watcher, &format!("marker{level}")).await;
+    watcher.expect_marker(&format!("marker{level}")).await;
 }
 
 // [MQTT-4.7.3-2] (v5): Topic Names and Topic Filters do not include U+0000:
@@ -2014,9 +1890,9 @@ async fn mqtt_4_8_2_6_rejected_shared_message_not_sent_to_another_member() {
         other.expect_nothing(QUIET).await;
         // The rejecting member leaves and its session ends: the discarded
         // message is not handed over either.
-        leave(rejecter).await;
+        rejecter.disconnect_normally().await;
         publ.publish_complete(publish(&t, "marker", qos)).await;
-        assert_next_is_marker(&mut other, "marker").await;
+        other.expect_marker("marker").await;
     }
 }
 
@@ -2032,11 +1908,11 @@ async fn mqtt_4_9_0_1_initial_send_quota_within_receive_maximum() {
     for (qos, receive_maximum) in [(QoS::AtLeastOnce, 2u16), (QoS::ExactlyOnce, 1)] {
         let n = qos.as_u8();
         let t = format!("quota{n}/t");
-        let mut c = v5_persistent(&format!("quota{n}"), true);
+        let mut c = v5_session(&format!("quota{n}"), true, 600);
         c.properties.receive_maximum = NonZeroU16::new(receive_maximum);
-        let (mut sub, _) = open(&broker, c.clone()).await;
+        let (mut sub, _) = broker.connect_ok(c.clone()).await;
         sub.subscribe(1, &t, qos).await;
-        leave(sub).await;
+        sub.disconnect_normally().await;
         let mut publ = broker.connect_v5(&format!("quota{n}-pub")).await;
         for i in 1..=5u16 {
             publ.publish_complete(publish_id(&t, &i.to_string(), qos, i))
@@ -2045,7 +1921,7 @@ async fn mqtt_4_9_0_1_initial_send_quota_within_receive_maximum() {
 
         // Five messages waiting for the resumed session.
         c.clean_start = false;
-        let (mut sub, _) = open(&broker, c).await;
+        let (mut sub, _) = broker.connect_ok(c).await;
         let mut window = Vec::new();
         for _ in 0..receive_maximum {
             window.push(sub.recv_publish().await);
@@ -2145,8 +2021,8 @@ async fn v311_mqtt_7_0_0_2_no_extensions_needed_to_interoperate() {
     let mut bare311 = Connect::new(V311, ByteString::from("bare311"));
     bare311.clean_start = true;
     let bare5 = Connect::new(V5, ByteString::from("bare5"));
-    let (mut a, _) = open(&broker, bare311).await;
-    let (mut b, _) = open(&broker, bare5).await;
+    let (mut a, _) = broker.connect_ok(bare311).await;
+    let (mut b, _) = broker.connect_ok(bare5).await;
     // Each subscribes to what the other publishes.
     a.subscribe(1, "interop/from5/#", QoS::ExactlyOnce).await;
     b.subscribe(1, "interop/from311/#", QoS::ExactlyOnce).await;

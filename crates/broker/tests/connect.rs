@@ -17,10 +17,11 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use midge_proto::bytes::Bytes;
-use midge_proto::{
-    Auth, ByteString, ConnAck, Connect, Packet, ProtocolVersion, QoS, ReasonCode, TopicName, Will,
+use midge_proto::{Auth, ByteString, ConnAck, Connect, Packet, ProtocolVersion, QoS, ReasonCode};
+use midge_testkit::{
+    TestBroker, TestClient, connect, duplex, memory_broker, read_to_close,
+    run_paused_with_watchdog, test_config, v5, v31, v311, will,
 };
-use midge_testkit::{TestBroker, TestClient, connect, duplex, memory_broker, test_config};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::{Instant, advance};
@@ -54,75 +55,6 @@ async fn raw_exchange(addr: SocketAddr, bytes: &[u8]) -> Vec<u8> {
     read_to_close(&mut stream).await
 }
 
-/// Reads until the peer closes; panics after 5 s.
-async fn read_to_close<S: AsyncRead + Unpin>(stream: &mut S) -> Vec<u8> {
-    let mut got = Vec::new();
-    let read = tokio::time::timeout(Duration::from_secs(5), async {
-        let mut buf = [0u8; 1024];
-        loop {
-            match stream.read(&mut buf).await {
-                Ok(0) | Err(_) => break,
-                Ok(n) => got.extend_from_slice(&buf[..n]),
-            }
-        }
-    })
-    .await;
-    assert!(read.is_ok(), "connection still open; received {got:02X?}");
-    got
-}
-
-fn v5(id: &str) -> Connect {
-    connect(ProtocolVersion::V5, id)
-}
-
-fn v311(id: &str) -> Connect {
-    connect(ProtocolVersion::V3_1_1, id)
-}
-
-fn v31(id: &str) -> Connect {
-    connect(ProtocolVersion::V3_1, id)
-}
-
-fn will(qos: QoS, retain: bool) -> Will {
-    Will {
-        topic: TopicName::new(ByteString::from_static("will/topic")).unwrap(),
-        payload: Bytes::from_static(b"gone"),
-        qos,
-        retain,
-        properties: Default::default(),
-    }
-}
-
-/// The connection must close after a DISCONNECT with `code`.
-async fn expect_disconnect<S: AsyncRead + AsyncWrite + Unpin>(
-    client: &mut TestClient<S>,
-    code: ReasonCode,
-) {
-    let disconnect = client
-        .expect_close()
-        .await
-        .unwrap_or_else(|| panic!("expected DISCONNECT {code} before the close"));
-    assert_eq!(disconnect.reason_code, code);
-    // [MQTT-3.14.2-2] (v5): the Server never sends a Session Expiry Interval.
-    assert_eq!(disconnect.properties.session_expiry_interval, None);
-}
-
-/// The connection must close without any packet (3.x).
-async fn expect_silent_close<S: AsyncRead + AsyncWrite + Unpin>(client: &mut TestClient<S>) {
-    if let Some(d) = client.expect_close().await {
-        panic!("expected a close without DISCONNECT, got {d:?}");
-    }
-}
-
-/// Sends PINGREQ and expects PINGRESP: the connection is open and served.
-async fn ping<S: AsyncRead + AsyncWrite + Unpin>(client: &mut TestClient<S>) {
-    client.send(Packet::PingReq).await;
-    match client.recv().await {
-        Packet::PingResp => {}
-        other => panic!("expected PINGRESP, got {other:?}"),
-    }
-}
-
 /// A refused CONNECT: CONNACK with `code` and Session Present 0, then close.
 async fn expect_refusal<S: AsyncRead + AsyncWrite + Unpin>(
     client: &mut TestClient<S>,
@@ -134,7 +66,7 @@ async fn expect_refusal<S: AsyncRead + AsyncWrite + Unpin>(
     // v5 [MQTT-3.2.2-6], v311 [MQTT-3.2.2-4]
     assert!(!connack.session_present);
     // v5 [MQTT-3.2.2-7], v311 [MQTT-3.2.2-5]
-    expect_silent_close(client).await;
+    client.expect_silent_close().await;
     connack
 }
 
@@ -151,7 +83,7 @@ async fn expect_v3_refused<S: AsyncRead + AsyncWrite + Unpin>(
         Some(Packet::ConnAck(c)) => {
             assert_ne!(c.reason_code, ReasonCode::Success, "CONNECT was accepted");
             assert!(!c.session_present);
-            expect_silent_close(client).await;
+            client.expect_silent_close().await;
         }
         Some(other) => panic!("expected CONNACK or close, got {other:?}"),
     }
@@ -170,7 +102,7 @@ async fn mqtt_3_1_4_5_connack_success_v5() {
     let (mut c, connack) = broker.connect(v5("c5")).await;
     assert_eq!(connack.reason_code, ReasonCode::Success);
     assert!(!connack.session_present);
-    ping(&mut c).await;
+    c.ping().await;
     broker.stop().await;
 }
 
@@ -181,7 +113,7 @@ async fn mqtt_3_1_4_4_connack_success_v311() {
     let (mut c, connack) = broker.connect(v311("c4")).await;
     assert_eq!(connack.reason_code, ReasonCode::Success);
     assert!(!connack.session_present);
-    ping(&mut c).await;
+    c.ping().await;
     broker.stop().await;
 }
 
@@ -193,7 +125,7 @@ async fn mqtt_3_1_4_4_connack_success_v31() {
     let (mut c, connack) = broker.connect(v31("c3")).await;
     assert_eq!(connack.reason_code, ReasonCode::Success);
     assert!(!connack.session_present);
-    ping(&mut c).await;
+    c.ping().await;
     broker.stop().await;
 }
 
@@ -271,7 +203,7 @@ async fn mqtt_3_1_0_1_first_packet_not_connect_closes() {
     }
     // The broker is still serving.
     let mut c = broker.connect_v5("after").await;
-    ping(&mut c).await;
+    c.ping().await;
     broker.stop().await;
 }
 
@@ -299,7 +231,7 @@ async fn connect_timeout_closes_silent_socket() {
     let shared = memory_broker(config);
     let mut c = duplex(&shared);
     let start = Instant::now();
-    expect_silent_close(&mut c).await;
+    c.expect_silent_close().await;
     assert_eq!(start.elapsed(), Duration::from_secs(3));
 }
 
@@ -319,7 +251,7 @@ async fn connect_timeout_closes_partial_connect() {
     advance(Duration::from_secs(2)).await;
     // Trickling more bytes does not restart the timer.
     c.send_bytes(&full[6..9]).await;
-    expect_silent_close(&mut c).await;
+    c.expect_silent_close().await;
     assert_eq!(start.elapsed(), Duration::from_secs(3));
 }
 
@@ -338,7 +270,7 @@ async fn connect_timeout_does_not_close_connected_client() {
     let connack = c.handshake(connect).await;
     assert_eq!(connack.reason_code, ReasonCode::Success);
     advance(Duration::from_secs(60)).await;
-    ping(&mut c).await;
+    c.ping().await;
 }
 
 // The same over TCP with the smallest allowed timeout (1 s).
@@ -366,7 +298,7 @@ async fn mqtt_3_1_0_2_second_connect_is_protocol_error_v5() {
     let broker = TestBroker::start().await;
     let mut c = broker.connect_v5("twice").await;
     c.send(v5("twice")).await;
-    expect_disconnect(&mut c, ReasonCode::ProtocolError).await;
+    c.expect_disconnect(ReasonCode::ProtocolError).await;
     broker.stop().await;
 }
 
@@ -376,7 +308,7 @@ async fn mqtt_3_1_0_2_second_connect_closes_v311() {
     let broker = TestBroker::start().await;
     let mut c = broker.connect_v311("twice").await;
     c.send(v311("twice")).await;
-    expect_silent_close(&mut c).await;
+    c.expect_silent_close().await;
     broker.stop().await;
 }
 
@@ -387,7 +319,7 @@ async fn mqtt_3_1_0_2_second_connect_closes_v31() {
     let (mut c, connack) = broker.connect(v31("twice")).await;
     assert_eq!(connack.reason_code, ReasonCode::Success);
     c.send(v31("twice")).await;
-    expect_silent_close(&mut c).await;
+    c.expect_silent_close().await;
     broker.stop().await;
 }
 
@@ -398,7 +330,7 @@ async fn mqtt_3_1_0_2_second_connect_other_version_is_protocol_error_v5() {
     let mut c = broker.connect_v5("twice").await;
     c.send_bytes(&raw_connect(b"MQTT", 4, 0x02, &[], "twice"))
         .await;
-    expect_disconnect(&mut c, ReasonCode::ProtocolError).await;
+    c.expect_disconnect(ReasonCode::ProtocolError).await;
     broker.stop().await;
 }
 
@@ -420,7 +352,7 @@ async fn mqtt_3_1_2_3_reserved_flag_connack_0x81_v5() {
         }
         other => panic!("expected CONNACK, got {other:?}"),
     }
-    expect_silent_close(&mut c).await;
+    c.expect_silent_close().await;
     broker.stop().await;
 }
 
@@ -457,7 +389,7 @@ async fn mqtt_3_1_2_11_will_flags_without_will_are_malformed() {
             }
             other => panic!("expected CONNACK, got {other:?}"),
         }
-        expect_silent_close(&mut c).await;
+        c.expect_silent_close().await;
         let got = raw_exchange(broker.addr, &raw_connect(b"MQTT", 4, flags, &[], "w")).await;
         assert!(got.is_empty(), "flags {flags:02X}: {got:02X?}");
     }
@@ -478,7 +410,7 @@ async fn mqtt_3_2_2_7_duplicate_connect_property_connack_0x82() {
         Packet::ConnAck(connack) => assert_eq!(connack.reason_code, ReasonCode::ProtocolError),
         other => panic!("expected CONNACK, got {other:?}"),
     }
-    expect_silent_close(&mut c).await;
+    c.expect_silent_close().await;
     broker.stop().await;
 }
 
@@ -503,7 +435,7 @@ async fn mqtt_3_2_2_7_zero_receive_maximum_or_packet_size_connack_0x82() {
             }
             other => panic!("expected CONNACK, got {other:?}"),
         }
-        expect_silent_close(&mut c).await;
+        c.expect_silent_close().await;
     }
     broker.stop().await;
 }
@@ -531,7 +463,7 @@ async fn mqtt_3_2_2_16_empty_client_id_gets_unique_assigned_id_v5() {
     }
     // Every connection is still up: none took another's session over.
     for c in &mut clients {
-        ping(c).await;
+        c.ping().await;
     }
     broker.stop().await;
 }
@@ -593,8 +525,8 @@ async fn mqtt_3_1_3_6_empty_client_id_clean_session_accepted_v311() {
     let (mut b, connack) = broker.connect(v311("")).await;
     assert_eq!(connack.reason_code, ReasonCode::Success);
     // Each got its own unique id: neither connection was taken over.
-    ping(&mut a).await;
-    ping(&mut b).await;
+    a.ping().await;
+    b.ping().await;
     broker.stop().await;
 }
 
@@ -636,7 +568,7 @@ async fn mqtt_3_1_3_5_short_alphanumeric_client_ids_allowed() {
         ] {
             let (mut c, connack) = broker.connect(connect(version, id)).await;
             assert_eq!(connack.reason_code, ReasonCode::Success, "{id} {version}");
-            ping(&mut c).await;
+            c.ping().await;
         }
     }
     broker.stop().await;
@@ -666,11 +598,11 @@ async fn mqtt_3_1_2_22_keep_alive_timeout_disconnect_0x8d_v5() {
     let (mut c, _) = keep_alive_client(paused_config(), ProtocolVersion::V5, 1).await;
     advance(Duration::from_millis(1_450)).await;
     // Still open: the PINGREQ is answered and restarts the deadline.
-    ping(&mut c).await;
+    c.ping().await;
     advance(Duration::from_millis(1_450)).await;
-    ping(&mut c).await;
+    c.ping().await;
     advance(Duration::from_millis(1_501)).await;
-    expect_disconnect(&mut c, ReasonCode::KeepAliveTimeout).await;
+    c.expect_disconnect(ReasonCode::KeepAliveTimeout).await;
 }
 
 // v311 [MQTT-3.1.2-24]: the same for 3.1.1, closed "as if the network had
@@ -679,9 +611,9 @@ async fn mqtt_3_1_2_22_keep_alive_timeout_disconnect_0x8d_v5() {
 async fn mqtt_3_1_2_24_keep_alive_timeout_closes_v311() {
     let (mut c, _) = keep_alive_client(paused_config(), ProtocolVersion::V3_1_1, 1).await;
     advance(Duration::from_millis(1_450)).await;
-    ping(&mut c).await;
+    c.ping().await;
     advance(Duration::from_millis(1_501)).await;
-    expect_silent_close(&mut c).await;
+    c.expect_silent_close().await;
 }
 
 // v311 [MQTT-3.1.2-24] for MQTT 3.1 too.
@@ -689,9 +621,9 @@ async fn mqtt_3_1_2_24_keep_alive_timeout_closes_v311() {
 async fn mqtt_3_1_2_24_keep_alive_timeout_closes_v31() {
     let (mut c, _) = keep_alive_client(paused_config(), ProtocolVersion::V3_1, 2).await;
     advance(Duration::from_millis(2_900)).await;
-    ping(&mut c).await;
+    c.ping().await;
     advance(Duration::from_millis(3_001)).await;
-    expect_silent_close(&mut c).await;
+    c.expect_silent_close().await;
 }
 
 // v5 [MQTT-3.1.2-22]: any control packet, not only PINGREQ, restarts the
@@ -705,9 +637,9 @@ async fn mqtt_3_1_2_22_any_packet_restarts_keep_alive() {
             .await;
     }
     advance(Duration::from_millis(2_900)).await;
-    ping(&mut c).await;
+    c.ping().await;
     advance(Duration::from_millis(3_001)).await;
-    expect_disconnect(&mut c, ReasonCode::KeepAliveTimeout).await;
+    c.expect_disconnect(ReasonCode::KeepAliveTimeout).await;
 }
 
 // v5 [MQTT-3.1.2-22]: the connection closes once 1.5 × Keep Alive has passed
@@ -717,24 +649,16 @@ async fn mqtt_3_1_2_22_any_packet_restarts_keep_alive() {
 // connection task once re-armed the elapsed deadline and spun forever).
 #[test]
 fn mqtt_3_1_2_22_keep_alive_closes_when_client_just_waits() {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .start_paused(true)
-            .build()
-            .unwrap();
-        let result = rt.block_on(async {
+    let (elapsed, code) = run_paused_with_watchdog(
+        Duration::from_secs(5),
+        "connection not closed: the broker never finished its keep-alive timeout",
+        || async {
             let (mut c, _) = keep_alive_client(paused_config(), ProtocolVersion::V5, 1).await;
             let start = Instant::now();
             let d = c.expect_close().await.map(|d| d.reason_code);
             (start.elapsed(), d)
-        });
-        let _ = tx.send(result);
-    });
-    let (elapsed, code) = rx
-        .recv_timeout(Duration::from_secs(5))
-        .expect("connection not closed: the broker never finished its keep-alive timeout");
+        },
+    );
     assert_eq!(code, Some(ReasonCode::KeepAliveTimeout));
     assert!(
         elapsed >= Duration::from_millis(1_500) && elapsed <= Duration::from_millis(1_501),
@@ -751,7 +675,7 @@ async fn mqtt_3_1_2_22_keep_alive_timeout_over_tcp() {
     connect.keep_alive = 1;
     let (mut c, _) = broker.connect(connect).await;
     let start = std::time::Instant::now();
-    expect_disconnect(&mut c, ReasonCode::KeepAliveTimeout).await;
+    c.expect_disconnect(ReasonCode::KeepAliveTimeout).await;
     let waited = start.elapsed();
     assert!(
         waited >= Duration::from_millis(1_450) && waited < Duration::from_secs(3),
@@ -771,7 +695,7 @@ async fn mqtt_3_12_4_1_pingreq_answered_by_pingresp() {
     ] {
         let (mut c, _) = broker.connect(connect(version, "pinger")).await;
         for _ in 0..3 {
-            ping(&mut c).await;
+            c.ping().await;
         }
     }
     broker.stop().await;
@@ -784,7 +708,7 @@ async fn mqtt_3_12_4_1_pings_keep_the_connection_alive() {
     let (mut c, _) = keep_alive_client(paused_config(), ProtocolVersion::V5, 1).await;
     for _ in 0..30 {
         advance(Duration::from_secs(1)).await;
-        ping(&mut c).await;
+        c.ping().await;
     }
 }
 
@@ -794,7 +718,7 @@ async fn mqtt_3_1_2_22_keep_alive_zero_never_times_out() {
     for version in [ProtocolVersion::V5, ProtocolVersion::V3_1_1] {
         let (mut c, _) = keep_alive_client(paused_config(), version, 0).await;
         advance(Duration::from_secs(3 * 24 * 3600)).await;
-        ping(&mut c).await;
+        c.ping().await;
     }
 }
 
@@ -807,9 +731,9 @@ async fn mqtt_3_2_2_21_server_keep_alive_announced_and_enforced() {
     let (mut c, connack) = keep_alive_client(config, ProtocolVersion::V5, 60).await;
     assert_eq!(connack.properties.server_keep_alive, Some(2));
     advance(Duration::from_millis(2_900)).await;
-    ping(&mut c).await;
+    c.ping().await;
     advance(Duration::from_millis(3_001)).await;
-    expect_disconnect(&mut c, ReasonCode::KeepAliveTimeout).await;
+    c.expect_disconnect(ReasonCode::KeepAliveTimeout).await;
 }
 
 // v5 [MQTT-3.2.2-22]: without Server Keep Alive, the client's value is used.
@@ -820,9 +744,9 @@ async fn mqtt_3_2_2_22_client_keep_alive_within_maximum_used() {
     let (mut c, connack) = keep_alive_client(config, ProtocolVersion::V5, 4).await;
     assert_eq!(connack.properties.server_keep_alive, None);
     advance(Duration::from_millis(5_900)).await;
-    ping(&mut c).await;
+    c.ping().await;
     advance(Duration::from_millis(6_001)).await;
-    expect_disconnect(&mut c, ReasonCode::KeepAliveTimeout).await;
+    c.expect_disconnect(ReasonCode::KeepAliveTimeout).await;
 }
 
 // v5 [MQTT-3.2.2-21]: with `keep_alive.allow_zero = false`, a client asking
@@ -835,7 +759,7 @@ async fn mqtt_3_2_2_21_keep_alive_zero_replaced_when_not_allowed() {
     let (mut c, connack) = keep_alive_client(config, ProtocolVersion::V5, 0).await;
     assert_eq!(connack.properties.server_keep_alive, Some(2));
     advance(Duration::from_millis(3_001)).await;
-    expect_disconnect(&mut c, ReasonCode::KeepAliveTimeout).await;
+    c.expect_disconnect(ReasonCode::KeepAliveTimeout).await;
 }
 
 // 3.1.1 has no Server Keep Alive: a keep alive above `keep_alive.max_secs`
@@ -854,7 +778,7 @@ async fn mqtt_3_2_2_5_keep_alive_above_maximum_refused_v311() {
         connect.keep_alive = 10;
         let (mut c, connack) = broker.connect(connect).await;
         assert_eq!(connack.reason_code, ReasonCode::Success);
-        ping(&mut c).await;
+        c.ping().await;
     }
     broker.stop().await;
 }
@@ -933,12 +857,17 @@ async fn mqtt_3_2_2_12_will_qos_above_maximum_refused_0x9b() {
     for (max, will_qos) in [(1u8, QoS::ExactlyOnce), (0, QoS::AtLeastOnce)] {
         let broker = TestBroker::with_config(|c| c.limits.maximum_qos = max).await;
         let mut connect = v5("willq");
-        connect.will = Some(will(will_qos, false));
+        connect.will = Some(will("will/topic", "gone", will_qos, false));
         let mut c = broker.raw().await;
         expect_refusal(&mut c, connect, ReasonCode::QoSNotSupported).await;
         // A will at the maximum is accepted.
         let mut connect = v5("willq");
-        connect.will = Some(will(QoS::from_u8(max).unwrap(), false));
+        connect.will = Some(will(
+            "will/topic",
+            "gone",
+            QoS::from_u8(max).unwrap(),
+            false,
+        ));
         let (_c, connack) = broker.connect(connect).await;
         assert_eq!(connack.reason_code, ReasonCode::Success);
         broker.stop().await;
@@ -953,12 +882,12 @@ async fn mqtt_3_2_2_13_retain_unavailable_announced_and_retained_will_refused() 
     let (_c, connack) = broker.connect(v5("r0")).await;
     assert_eq!(connack.properties.retain_available, Some(false));
     let mut connect = v5("rwill");
-    connect.will = Some(will(QoS::AtMostOnce, true));
+    connect.will = Some(will("will/topic", "gone", QoS::AtMostOnce, true));
     let mut c = broker.raw().await;
     expect_refusal(&mut c, connect, ReasonCode::RetainNotSupported).await;
     // A non-retained will is fine.
     let mut connect = v5("rwill");
-    connect.will = Some(will(QoS::AtMostOnce, false));
+    connect.will = Some(will("will/topic", "gone", QoS::AtMostOnce, false));
     let (_c, connack) = broker.connect(connect).await;
     assert_eq!(connack.reason_code, ReasonCode::Success);
     broker.stop().await;
@@ -1017,7 +946,8 @@ async fn mqtt_4_12_0_7_auth_without_method_disconnect_0x8c() {
     let mut auth = Auth::new(ReasonCode::ReAuthenticate);
     auth.properties.authentication_method = Some(ByteString::from_static("SCRAM-SHA-1"));
     c.send(auth).await;
-    expect_disconnect(&mut c, ReasonCode::BadAuthenticationMethod).await;
+    c.expect_disconnect(ReasonCode::BadAuthenticationMethod)
+        .await;
     broker.stop().await;
 }
 
@@ -1027,7 +957,7 @@ async fn mqtt_2_2_1_reserved_packet_type_15_closes_v311() {
     let broker = TestBroker::start().await;
     let mut c = broker.connect_v311("auth3").await;
     c.send_bytes(&[0xF0, 0x00]).await;
-    expect_silent_close(&mut c).await;
+    c.expect_silent_close().await;
     broker.stop().await;
 }
 
@@ -1041,7 +971,7 @@ async fn mqtt_3_14_0_1_shutdown_sends_disconnect_0x8b() {
     let broker = TestBroker::start().await;
     let mut c5 = broker.connect_v5("down5").await;
     let mut c4 = broker.connect_v311("down4").await;
-    ping(&mut c5).await;
+    c5.ping().await;
     let (_, d5, d4) = tokio::join!(broker.stop(), c5.expect_close(), c4.expect_close());
     assert_eq!(
         d5.map(|d| d.reason_code),
@@ -1058,7 +988,7 @@ async fn shutdown_closes_sockets_waiting_for_connect() {
     let broker = TestBroker::start().await;
     let mut silent = TcpStream::connect(broker.addr).await.unwrap();
     let mut c5 = broker.connect_v5("down5").await;
-    ping(&mut c5).await;
+    c5.ping().await;
     let start = std::time::Instant::now();
     let (_, d5, got) = tokio::join!(broker.stop(), c5.expect_close(), read_to_close(&mut silent));
     assert_eq!(

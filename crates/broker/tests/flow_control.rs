@@ -17,10 +17,8 @@ use std::time::Duration;
 
 use midge_broker::config::QueueFullPolicy;
 use midge_proto::{Connect, Packet, ProtocolVersion, PubResponse, Publish, QoS, ReasonCode};
-use midge_testkit::{TestBroker, TestClient, connect, pid, publish};
+use midge_testkit::{QUIET, TestBroker, TestClient, connect, pid, publish, text};
 use tokio::net::{TcpSocket, TcpStream};
-
-const QUIET: Duration = Duration::from_millis(300);
 
 type Client = TestClient<TcpStream>;
 
@@ -45,33 +43,6 @@ async fn receive_max(broker: &TestBroker, id: &str, max: u16) -> Client {
     .0
 }
 
-/// Publishes "0".."n-1" to `topic` at `qos` (ids from `first_id`), each flow
-/// completed.
-async fn publish_n(publ: &mut Client, topic: &str, qos: QoS, n: usize) {
-    for i in 0..n {
-        let mut p = publish(topic, &i.to_string(), qos);
-        if qos != QoS::AtMostOnce {
-            p.packet_id = Some(pid(u16::try_from(i % 60_000 + 1).unwrap()));
-        }
-        publ.publish_complete(p).await;
-    }
-}
-
-fn text(p: &Publish) -> String {
-    String::from_utf8(p.payload.to_vec()).unwrap()
-}
-
-/// Waits until the broker has detached `id`'s session from its connection.
-async fn wait_offline(broker: &TestBroker, id: &str) {
-    for _ in 0..1000 {
-        if broker.shared().session(id).is_some_and(|s| !s.is_online()) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    panic!("session {id} still online");
-}
-
 /// [MQTT-3.3.4-9], [MQTT-4.9.0-2], [MQTT-4.6.0-6]: with a Receive Maximum of
 /// 2 the broker never has more than 2 unacknowledged QoS 1 PUBLISHes out; each
 /// PUBACK lets exactly one more through, in publish order.
@@ -82,7 +53,7 @@ async fn mqtt_3_3_4_9_receive_maximum_bounds_unacknowledged_qos1() {
     let mut sub = receive_max(&broker, "sub", 2).await;
     sub.subscribe(1, "fc/t", QoS::AtLeastOnce).await;
     let mut publ = broker.connect_v5("pub").await;
-    publish_n(&mut publ, "fc/t", QoS::AtLeastOnce, N).await;
+    publ.publish_n("fc/t", QoS::AtLeastOnce, N).await;
 
     let mut in_flight: VecDeque<Publish> = VecDeque::new();
     let mut next = 0;
@@ -118,7 +89,7 @@ async fn mqtt_4_9_0_2_qos2_counts_against_receive_maximum_until_pubcomp() {
     let mut sub = receive_max(&broker, "sub", 2).await;
     sub.subscribe(1, "fc2/t", QoS::ExactlyOnce).await;
     let mut publ = broker.connect_v5("pub").await;
-    publish_n(&mut publ, "fc2/t", QoS::ExactlyOnce, 5).await;
+    publ.publish_n("fc2/t", QoS::ExactlyOnce, 5).await;
 
     let a = sub.recv_publish().await;
     let b = sub.recv_publish().await;
@@ -167,7 +138,7 @@ async fn mqtt_3_3_4_10_other_packets_flow_while_quota_is_zero() {
     let mut sub = receive_max(&broker, "sub", 1).await;
     sub.subscribe(1, "q0/t", QoS::AtLeastOnce).await;
     let mut publ = broker.connect_v5("pub").await;
-    publish_n(&mut publ, "q0/t", QoS::AtLeastOnce, 3).await;
+    publ.publish_n("q0/t", QoS::AtLeastOnce, 3).await;
     let held = sub.recv_publish().await; // quota now 0
     sub.expect_nothing(Duration::from_millis(150)).await;
 
@@ -205,7 +176,7 @@ async fn config_max_inflight_bounds_v311_in_flight_window() {
     let (mut sub, _) = client_with(&broker, ProtocolVersion::V3_1_1, "sub", |_| {}).await;
     sub.subscribe(1, "w/t", QoS::AtLeastOnce).await;
     let (mut publ, _) = client_with(&broker, ProtocolVersion::V3_1_1, "pub", |_| {}).await;
-    publish_n(&mut publ, "w/t", QoS::AtLeastOnce, 5).await;
+    publ.publish_n("w/t", QoS::AtLeastOnce, 5).await;
     let a = sub.recv_publish().await;
     let b = sub.recv_publish().await;
     sub.expect_nothing(QUIET).await;
@@ -358,7 +329,7 @@ async fn offline_v311_subscriber(broker: &TestBroker, qos: QoS) {
     .await;
     sub.subscribe(1, "off/t", qos).await;
     sub.disconnect(ReasonCode::Success).await;
-    wait_offline(broker, "sub").await;
+    broker.wait_offline("sub").await;
 }
 
 async fn reconnect_v311(broker: &TestBroker) -> Client {
@@ -387,7 +358,7 @@ async fn offline_session_queue_bounded_by_max_queued_messages() {
         .await;
         offline_v311_subscriber(&broker, QoS::AtLeastOnce).await;
         let (mut publ, _) = client_with(&broker, ProtocolVersion::V3_1_1, "pub", |_| {}).await;
-        publish_n(&mut publ, "off/t", QoS::AtLeastOnce, 20).await;
+        publ.publish_n("off/t", QoS::AtLeastOnce, 20).await;
 
         let mut sub = reconnect_v311(&broker).await;
         for i in want {

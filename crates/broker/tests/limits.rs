@@ -18,75 +18,29 @@ use std::time::Duration;
 
 use midge_proto::bytes::{Bytes, BytesMut};
 use midge_proto::{
-    ByteString, ConnAck, Connect, Packet, ProtocolVersion, PubResponse, Publish, QoS, ReasonCode,
-    SubAck, Subscribe, SubscriptionOptions, TopicName, UnsubAck, Unsubscribe, Will,
+    ByteString, ConnAck, Packet, ProtocolVersion, PubResponse, Publish, QoS, ReasonCode, SubAck,
+    Subscribe, SubscriptionOptions, TopicName, UnsubAck, Unsubscribe, Will,
 };
 use midge_testkit::{
-    TestBroker, TestClient, connect, filter, memory_broker, pid, publish, test_config,
+    TestBroker, TestClient, aliased, connect, filter, memory_broker, pid, publish, publish_id,
+    read_to_close, test_config, v5,
 };
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, DuplexStream};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, DuplexStream};
 
 // ---------------------------------------------------------------- helpers
 
-async fn expect_disconnect<S: AsyncRead + AsyncWrite + Unpin>(
-    client: &mut TestClient<S>,
-    code: ReasonCode,
-) {
-    let disconnect = client
-        .expect_close()
-        .await
-        .unwrap_or_else(|| panic!("expected DISCONNECT {code} before the close"));
-    assert_eq!(disconnect.reason_code, code);
-}
-
-async fn expect_silent_close<S: AsyncRead + AsyncWrite + Unpin>(client: &mut TestClient<S>) {
-    if let Some(d) = client.expect_close().await {
-        panic!("expected a close without DISCONNECT, got {d:?}");
-    }
-}
-
-async fn ping<S: AsyncRead + AsyncWrite + Unpin>(client: &mut TestClient<S>) {
-    client.send(Packet::PingReq).await;
-    match client.recv().await {
-        Packet::PingResp => {}
-        other => panic!("expected PINGRESP, got {other:?}"),
-    }
-}
-
-/// Publishes at QoS 1 with id `id`; returns the PUBACK reason code.
-async fn publish_qos1<S: AsyncRead + AsyncWrite + Unpin>(
-    client: &mut TestClient<S>,
-    topic: &str,
-    payload: &str,
-    id: u16,
-) -> ReasonCode {
-    let mut p = publish(topic, payload, QoS::AtLeastOnce);
-    p.packet_id = Some(pid(id));
-    client.send(p).await;
-    match client.recv().await {
-        Packet::PubAck(a) => {
-            assert_eq!(a.packet_id, pid(id));
-            a.reason_code
-        }
-        other => panic!("expected PUBACK, got {other:?}"),
-    }
-}
-
 /// A QoS 2 PUBLISH with packet id `id`.
 fn qos2(topic: &str, id: u16) -> Publish {
-    let mut p = publish(topic, "q2", QoS::ExactlyOnce);
-    p.packet_id = Some(pid(id));
-    p
+    publish_id(topic, "q2", QoS::ExactlyOnce, id)
 }
 
-async fn expect_pubrec<S: AsyncRead + AsyncWrite + Unpin>(client: &mut TestClient<S>, id: u16) {
-    match client.recv().await {
-        Packet::PubRec(r) => {
-            assert_eq!(r.packet_id, pid(id));
-            assert!(!r.reason_code.is_error(), "{r:?}");
-        }
-        other => panic!("expected PUBREC {id}, got {other:?}"),
-    }
+/// The next packet must be a PUBREC for `id` accepting the message.
+async fn expect_pubrec_accepted<S: AsyncRead + AsyncWrite + Unpin>(
+    client: &mut TestClient<S>,
+    id: u16,
+) {
+    let r = client.expect_pubrec(id).await;
+    assert!(!r.reason_code.is_error(), "{r:?}");
 }
 
 /// A PUBLISH of `len` payload bytes to `topic` at QoS 0.
@@ -106,27 +60,6 @@ fn publish_of_size(topic: &str, size: usize, version: ProtocolVersion) -> Publis
     p
 }
 
-fn v5(id: &str) -> Connect {
-    connect(ProtocolVersion::V5, id)
-}
-
-/// Reads until the peer closes; panics after 5 s.
-async fn read_to_close<S: AsyncRead + Unpin>(stream: &mut S) -> Vec<u8> {
-    let mut got = Vec::new();
-    let read = tokio::time::timeout(Duration::from_secs(5), async {
-        let mut buf = [0u8; 1024];
-        loop {
-            match stream.read(&mut buf).await {
-                Ok(0) | Err(_) => break,
-                Ok(n) => got.extend_from_slice(&buf[..n]),
-            }
-        }
-    })
-    .await;
-    assert!(read.is_ok(), "connection still open; received {got:02X?}");
-    got
-}
-
 // -------------------------------------------------------- max_connections
 
 // `limits.max_connections`: a connection beyond the limit is closed (without
@@ -140,8 +73,8 @@ async fn max_connections_closes_extra_connection() {
     let mut extra = broker.raw().await;
     extra.set_version(ProtocolVersion::V5);
     extra.send(v5("extra")).await;
-    expect_silent_close(&mut extra).await;
-    ping(&mut a).await;
+    extra.expect_silent_close().await;
+    a.ping().await;
 
     b.disconnect(ReasonCode::Success).await;
     // The slot is released once the broker has finished with `b`.
@@ -161,8 +94,8 @@ async fn max_connections_closes_extra_connection() {
         }
     }
     let mut late = accepted.expect("a freed slot is reused");
-    ping(&mut late).await;
-    ping(&mut a).await;
+    late.ping().await;
+    a.ping().await;
     broker.stop().await;
 }
 
@@ -183,13 +116,13 @@ async fn mqtt_3_2_2_15_packet_too_large_disconnect_0x95_v5() {
     );
     c.send(publish_of_size("big/ok", 1024, ProtocolVersion::V5))
         .await;
-    ping(&mut c).await;
+    c.ping().await;
     assert_eq!(sub.recv_publish().await.topic.as_str(), "big/ok");
     c.send(publish_of_size("big/no", 1025, ProtocolVersion::V5))
         .await;
-    expect_disconnect(&mut c, ReasonCode::PacketTooLarge).await;
+    c.expect_disconnect_code(ReasonCode::PacketTooLarge).await;
     // Not delivered; the subscriber and other publishers carry on.
-    ping(&mut sub).await;
+    sub.ping().await;
     let mut other = broker.connect_v5("other").await;
     other
         .publish_complete(publish("big/after", "fine", QoS::AtLeastOnce))
@@ -208,12 +141,12 @@ async fn max_packet_size_exceeded_closes_v311() {
     let mut c = broker.connect_v311("big").await;
     c.send(publish_of_size("big/ok", 1024, ProtocolVersion::V3_1_1))
         .await;
-    ping(&mut c).await;
+    c.ping().await;
     assert_eq!(sub.recv_publish().await.topic.as_str(), "big/ok");
     c.send(publish_of_size("big/no", 1025, ProtocolVersion::V3_1_1))
         .await;
-    expect_silent_close(&mut c).await;
-    ping(&mut sub).await;
+    c.expect_silent_close().await;
+    sub.ping().await;
     sub.expect_nothing(Duration::from_millis(200)).await;
     broker.stop().await;
 }
@@ -226,7 +159,7 @@ async fn mqtt_3_2_2_15_oversized_packet_refused_from_its_header() {
     let mut c = broker.connect_v5("hdr").await;
     // PUBLISH, Remaining Length 100000, and no body at all.
     c.send_bytes(&[0x30, 0xA0, 0x8D, 0x06]).await;
-    expect_disconnect(&mut c, ReasonCode::PacketTooLarge).await;
+    c.expect_disconnect_code(ReasonCode::PacketTooLarge).await;
     broker.stop().await;
 }
 
@@ -284,7 +217,7 @@ async fn mqtt_3_2_2_15_disconnect_0x95_reaches_tcp_client() {
     let broker = TestBroker::with_config(|c| c.limits.max_packet_size = 1024).await;
     let mut c = broker.connect_v5("huge").await;
     c.send(sized_publish("big/t", 200_000)).await;
-    expect_disconnect(&mut c, ReasonCode::PacketTooLarge).await;
+    c.expect_disconnect_code(ReasonCode::PacketTooLarge).await;
     broker.stop().await;
 }
 
@@ -305,7 +238,7 @@ async fn mqtt_3_2_2_11_publish_above_maximum_qos_disconnect_0x9b() {
         c.publish_complete(publish("q/ok", "ok", ok)).await;
         assert_eq!(sub.recv_publish().await.topic.as_str(), "q/ok");
         c.send(publish("q/high", "no", too_high)).await;
-        expect_disconnect(&mut c, ReasonCode::QoSNotSupported).await;
+        c.expect_disconnect_code(ReasonCode::QoSNotSupported).await;
         sub.expect_nothing(Duration::from_millis(200)).await;
         broker.stop().await;
     }
@@ -320,7 +253,7 @@ async fn mqtt_3_2_2_10_subscribe_qos2_accepted_with_lower_maximum() {
         let mut c = broker.connect_v5("sub").await;
         let suback = c.subscribe(1, "q/#", QoS::ExactlyOnce).await;
         assert_eq!(suback.reason_codes, vec![granted]);
-        ping(&mut c).await;
+        c.ping().await;
         broker.stop().await;
     }
 }
@@ -334,7 +267,8 @@ async fn mqtt_3_2_2_14_retained_publish_when_unavailable_disconnect_0x9a() {
     let mut p = publish("r/t", "x", QoS::AtMostOnce);
     p.retain = true;
     c.send(p).await;
-    expect_disconnect(&mut c, ReasonCode::RetainNotSupported).await;
+    c.expect_disconnect_code(ReasonCode::RetainNotSupported)
+        .await;
     broker.stop().await;
 }
 
@@ -352,14 +286,14 @@ async fn mqtt_3_3_4_7_receive_maximum_exceeded_disconnect_0x93() {
         Some(2)
     );
     c.send(qos2("rm/t", 1)).await;
-    expect_pubrec(&mut c, 1).await;
+    expect_pubrec_accepted(&mut c, 1).await;
     c.send(qos2("rm/t", 2)).await;
-    expect_pubrec(&mut c, 2).await;
+    expect_pubrec_accepted(&mut c, 2).await;
     // The same packet again (DUP): not a new exchange.
     let mut dup = qos2("rm/t", 2);
     dup.dup = true;
     c.send(dup).await;
-    expect_pubrec(&mut c, 2).await;
+    expect_pubrec_accepted(&mut c, 2).await;
     // Releasing one frees a slot.
     c.send(Packet::PubRel(PubResponse::new(pid(1)))).await;
     match c.recv().await {
@@ -367,10 +301,11 @@ async fn mqtt_3_3_4_7_receive_maximum_exceeded_disconnect_0x93() {
         other => panic!("expected PUBCOMP, got {other:?}"),
     }
     c.send(qos2("rm/t", 3)).await;
-    expect_pubrec(&mut c, 3).await;
+    expect_pubrec_accepted(&mut c, 3).await;
     // Two awaiting PUBREL (2 and 3): a third is one too many.
     c.send(qos2("rm/t", 4)).await;
-    expect_disconnect(&mut c, ReasonCode::ReceiveMaximumExceeded).await;
+    c.expect_disconnect_code(ReasonCode::ReceiveMaximumExceeded)
+        .await;
     broker.stop().await;
 }
 
@@ -383,13 +318,14 @@ async fn mqtt_3_3_4_7_receive_maximum_counts_qos1_too() {
     let broker = TestBroker::with_config(|c| c.limits.receive_maximum = 2).await;
     let mut c = broker.connect_v5("rm1").await;
     c.send(qos2("rm/t", 1)).await;
-    expect_pubrec(&mut c, 1).await;
+    expect_pubrec_accepted(&mut c, 1).await;
     c.send(qos2("rm/t", 2)).await;
-    expect_pubrec(&mut c, 2).await;
+    expect_pubrec_accepted(&mut c, 2).await;
     let mut p = publish("rm/t", "q1", QoS::AtLeastOnce);
     p.packet_id = Some(pid(3));
     c.send(p).await;
-    expect_disconnect(&mut c, ReasonCode::ReceiveMaximumExceeded).await;
+    c.expect_disconnect_code(ReasonCode::ReceiveMaximumExceeded)
+        .await;
     broker.stop().await;
 }
 
@@ -399,9 +335,9 @@ async fn mqtt_3_3_4_7_acknowledged_qos1_does_not_exceed_receive_maximum() {
     let broker = TestBroker::with_config(|c| c.limits.receive_maximum = 1).await;
     let mut c = broker.connect_v5("rmq1").await;
     for id in 1..=10 {
-        assert!(!publish_qos1(&mut c, "rm/q1", "x", id).await.is_error());
+        assert!(!c.publish_qos1("rm/q1", "x", id).await.is_error());
     }
-    ping(&mut c).await;
+    c.ping().await;
     broker.stop().await;
 }
 
@@ -417,10 +353,7 @@ async fn max_topic_length_publish_refused_v5() {
     sub.subscribe(1, "#", QoS::AtLeastOnce).await;
     let mut c = broker.connect_v5("long").await;
     let exact = "a".repeat(16);
-    assert_eq!(
-        publish_qos1(&mut c, &exact, "ok", 1).await,
-        ReasonCode::Success
-    );
+    assert_eq!(c.publish_qos1(&exact, "ok", 1).await, ReasonCode::Success);
     assert_eq!(sub.recv_publish().await.topic.as_str(), exact);
     let mut p = publish(&"a".repeat(17), "no", QoS::AtLeastOnce);
     p.packet_id = Some(pid(2));
@@ -446,10 +379,7 @@ async fn max_topic_levels_publish_refused_v5() {
     let mut sub = broker.connect_v5("sub").await;
     sub.subscribe(1, "#", QoS::AtLeastOnce).await;
     let mut c = broker.connect_v5("deep").await;
-    assert_eq!(
-        publish_qos1(&mut c, "a/b/c", "ok", 1).await,
-        ReasonCode::Success
-    );
+    assert_eq!(c.publish_qos1("a/b/c", "ok", 1).await, ReasonCode::Success);
     assert_eq!(sub.recv_publish().await.topic.as_str(), "a/b/c");
     let mut p = publish("a/b/c/d", "no", QoS::AtLeastOnce);
     p.packet_id = Some(pid(2));
@@ -483,7 +413,7 @@ async fn max_topic_length_publish_closes_v311() {
     let mut c = broker.connect_v311("long").await;
     c.send(publish(&"a".repeat(17), "no", QoS::AtLeastOnce))
         .await;
-    expect_silent_close(&mut c).await;
+    c.expect_silent_close().await;
     sub.expect_nothing(Duration::from_millis(200)).await;
     broker.stop().await;
 }
@@ -548,7 +478,7 @@ async fn topic_limits_will_topic_refused_v5() {
     let mut c = broker.raw().await;
     let connack = c.handshake(connect).await;
     assert_eq!(connack.reason_code, ReasonCode::TopicNameInvalid);
-    expect_silent_close(&mut c).await;
+    c.expect_silent_close().await;
     broker.stop().await;
 }
 
@@ -584,7 +514,7 @@ async fn max_subscriptions_per_client_suback_0x97_v5() {
     }
     let mut publisher = broker.connect_v5("pub").await;
     assert_eq!(
-        publish_qos1(&mut publisher, "s/c", "x", 1).await,
+        publisher.publish_qos1("s/c", "x", 1).await,
         ReasonCode::NoMatchingSubscribers
     );
     // Replacing s/a is allowed at the limit.
@@ -629,25 +559,12 @@ async fn mqtt_3_3_4_6_subscription_identifier_from_client_disconnect_0x82() {
         .subscription_identifiers
         .push(NonZeroU32::new(5).unwrap());
     c.send(p).await;
-    expect_disconnect(&mut c, ReasonCode::ProtocolError).await;
+    c.expect_disconnect_code(ReasonCode::ProtocolError).await;
     sub.expect_nothing(Duration::from_millis(200)).await;
     broker.stop().await;
 }
 
 // -------------------------------------------------------------- Topic Alias
-
-fn aliased(topic: &str, alias: u16, payload: &str) -> Publish {
-    let mut p = if topic.is_empty() {
-        Publish::new(
-            TopicName::empty(),
-            Bytes::copy_from_slice(payload.as_bytes()),
-        )
-    } else {
-        publish(topic, payload, QoS::AtMostOnce)
-    };
-    p.properties.topic_alias = NonZeroU16::new(alias);
-    p
-}
 
 // v5 [MQTT-3.3.2-12]: the broker accepts Topic Aliases from 1 to the Topic
 // Alias Maximum it announced; a PUBLISH with an empty topic and a known alias
@@ -666,7 +583,7 @@ async fn mqtt_3_3_2_12_topic_alias_within_maximum_accepted() {
     // Re-mapping an alias to a new topic.
     c.send(aliased("ta/uno", 1, "5")).await;
     c.send(aliased("", 1, "6")).await;
-    ping(&mut c).await;
+    c.ping().await;
     let mut got = Vec::new();
     for _ in 0..6 {
         let p = sub.recv_publish().await;
@@ -699,7 +616,7 @@ async fn mqtt_3_3_2_12_unknown_topic_alias_disconnect_0x82() {
     let broker = TestBroker::start().await;
     let mut c = broker.connect_v5("alias").await;
     c.send(aliased("", 3, "x")).await;
-    expect_disconnect(&mut c, ReasonCode::ProtocolError).await;
+    c.expect_disconnect_code(ReasonCode::ProtocolError).await;
     broker.stop().await;
 }
 
@@ -711,7 +628,8 @@ async fn mqtt_3_3_2_9_topic_alias_above_maximum_disconnect_0x94() {
     let (mut c, connack) = broker.connect(v5("alias")).await;
     let max = connack.properties.topic_alias_maximum.unwrap();
     c.send(aliased("ta/x", max + 1, "x")).await;
-    expect_disconnect(&mut c, ReasonCode::TopicAliasInvalid).await;
+    c.expect_disconnect_code(ReasonCode::TopicAliasInvalid)
+        .await;
     broker.stop().await;
 }
 
@@ -726,7 +644,8 @@ async fn mqtt_3_2_2_18_topic_alias_when_disabled_disconnect_0x94() {
         None | Some(0)
     ));
     c.send(aliased("ta/x", 1, "x")).await;
-    expect_disconnect(&mut c, ReasonCode::TopicAliasInvalid).await;
+    c.expect_disconnect_code(ReasonCode::TopicAliasInvalid)
+        .await;
     broker.stop().await;
 }
 
@@ -738,7 +657,8 @@ async fn mqtt_3_3_2_8_topic_alias_zero_disconnect_0x94() {
     // PUBLISH QoS 0, topic "t", properties: Topic Alias (0x23) = 0, payload "x".
     c.send_bytes(&[0x30, 0x08, 0x00, 0x01, b't', 0x03, 0x23, 0x00, 0x00, b'x'])
         .await;
-    expect_disconnect(&mut c, ReasonCode::TopicAliasInvalid).await;
+    c.expect_disconnect_code(ReasonCode::TopicAliasInvalid)
+        .await;
     broker.stop().await;
 }
 
@@ -751,15 +671,15 @@ async fn mqtt_3_3_2_7_topic_alias_not_carried_to_next_connection() {
     connect.properties.session_expiry_interval = Some(300);
     let (mut c, _) = broker.connect(connect.clone()).await;
     c.send(aliased("ta/x", 1, "x")).await;
-    ping(&mut c).await;
+    c.ping().await;
     c.send(midge_proto::Disconnect::new(ReasonCode::Success))
         .await;
-    expect_silent_close(&mut c).await;
+    c.expect_silent_close().await;
     connect.clean_start = false;
     let (mut c, connack) = broker.connect(connect).await;
     assert!(connack.session_present);
     c.send(aliased("", 1, "y")).await;
-    expect_disconnect(&mut c, ReasonCode::ProtocolError).await;
+    c.expect_disconnect_code(ReasonCode::ProtocolError).await;
     broker.stop().await;
 }
 
@@ -792,7 +712,7 @@ async fn mqtt_4_13_1_server_bound_server_packets_are_protocol_errors() {
     for packet in packets() {
         let mut c = broker.connect_v311("wrong-way").await;
         c.send(packet).await;
-        expect_silent_close(&mut c).await;
+        c.expect_silent_close().await;
     }
     broker.stop().await;
 }
@@ -826,8 +746,8 @@ async fn misbehaving_client_does_not_affect_others() {
         sub.send(Packet::PubAck(PubResponse::new(p.packet_id.unwrap())))
             .await;
     }
-    ping(&mut sub).await;
-    ping(&mut publisher).await;
+    sub.ping().await;
+    publisher.ping().await;
     broker.stop().await;
 }
 

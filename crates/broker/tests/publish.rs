@@ -12,51 +12,13 @@
 //! unless marked "3.1.1".
 
 use std::collections::HashSet;
-use std::time::Duration;
 
-use midge_proto::{Packet, PacketId, ProtocolVersion, PubResponse, Publish, QoS, ReasonCode};
-use midge_testkit::{TestBroker, TestClient, connect, pid, publish};
+use midge_proto::{Packet, PacketId, ProtocolVersion, PubResponse, QoS, ReasonCode};
+use midge_testkit::{QUIET, TestBroker, TestClient, connect, pid, publish, publish_id};
 use tokio::net::TcpStream;
 
-/// How long "nothing arrives" is watched for.
-const QUIET: Duration = Duration::from_millis(300);
 const VERSIONS: [ProtocolVersion; 2] = [ProtocolVersion::V5, ProtocolVersion::V3_1_1];
 const ALL_QOS: [QoS; 3] = [QoS::AtMostOnce, QoS::AtLeastOnce, QoS::ExactlyOnce];
-
-async fn client(broker: &TestBroker, version: ProtocolVersion, id: &str) -> TestClient<TcpStream> {
-    let (c, connack) = broker.connect(connect(version, id)).await;
-    assert_eq!(connack.reason_code, ReasonCode::Success);
-    c
-}
-
-fn publish_id(topic: &str, payload: &str, qos: QoS, id: u16) -> Publish {
-    let mut p = publish(topic, payload, qos);
-    if qos != QoS::AtMostOnce {
-        p.packet_id = Some(pid(id));
-    }
-    p
-}
-
-async fn expect_puback(c: &mut TestClient<TcpStream>, id: u16) -> PubResponse {
-    match c.recv().await {
-        Packet::PubAck(a) if a.packet_id == pid(id) => a,
-        other => panic!("expected PUBACK {id}, got {other:?}"),
-    }
-}
-
-async fn expect_pubrec(c: &mut TestClient<TcpStream>, id: u16) -> PubResponse {
-    match c.recv().await {
-        Packet::PubRec(a) if a.packet_id == pid(id) => a,
-        other => panic!("expected PUBREC {id}, got {other:?}"),
-    }
-}
-
-async fn expect_pubcomp(c: &mut TestClient<TcpStream>, id: u16) -> PubResponse {
-    match c.recv().await {
-        Packet::PubComp(a) if a.packet_id == pid(id) => a,
-        other => panic!("expected PUBCOMP {id}, got {other:?}"),
-    }
-}
 
 /// Publishes `n` messages "0".."n-1" to `topic` at `qos`, at most 50
 /// unacknowledged at a time (within the broker's Receive Maximum), completing
@@ -78,10 +40,10 @@ async fn publish_many(c: &mut TestClient<TcpStream>, topic: &str, qos: QoS, n: u
             match qos {
                 QoS::AtMostOnce => {}
                 QoS::AtLeastOnce => {
-                    expect_puback(c, id).await;
+                    c.expect_puback(id).await;
                 }
                 QoS::ExactlyOnce => {
-                    expect_pubrec(c, id).await;
+                    c.expect_pubrec(id).await;
                 }
             }
         }
@@ -91,7 +53,8 @@ async fn publish_many(c: &mut TestClient<TcpStream>, topic: &str, qos: QoS, n: u
                 c.send(Packet::PubRel(PubResponse::new(pid(id)))).await;
             }
             for i in next..end {
-                expect_pubcomp(c, u16::try_from(i % 60_000 + 1).unwrap()).await;
+                c.expect_pubcomp(u16::try_from(i % 60_000 + 1).unwrap())
+                    .await;
             }
         }
         next = end;
@@ -105,9 +68,9 @@ async fn publish_many(c: &mut TestClient<TcpStream>, topic: &str, qos: QoS, n: u
 async fn mqtt_4_3_1_1_qos0_delivered_with_qos0_dup0_and_no_response() {
     for version in VERSIONS {
         let broker = TestBroker::start().await;
-        let mut sub = client(&broker, version, "sub").await;
+        let mut sub = broker.connect_version(version, "sub").await;
         sub.subscribe(1, "q0/t", QoS::ExactlyOnce).await;
-        let mut publ = client(&broker, version, "pub").await;
+        let mut publ = broker.connect_version(version, "pub").await;
         publ.send(publish("q0/t", "zero", QoS::AtMostOnce)).await;
         let got = sub.recv_publish().await;
         assert_eq!(got.topic.as_str(), "q0/t", "{version}");
@@ -131,12 +94,12 @@ async fn mqtt_4_3_1_1_qos0_delivered_with_qos0_dup0_and_no_response() {
 async fn mqtt_4_3_2_4_qos1_flow_in_both_directions() {
     for version in VERSIONS {
         let broker = TestBroker::start().await;
-        let mut sub = client(&broker, version, "sub").await;
+        let mut sub = broker.connect_version(version, "sub").await;
         sub.subscribe(1, "q1/t", QoS::AtLeastOnce).await;
-        let mut publ = client(&broker, version, "pub").await;
+        let mut publ = broker.connect_version(version, "pub").await;
         publ.send(publish_id("q1/t", "one", QoS::AtLeastOnce, 17))
             .await;
-        let ack = expect_puback(&mut publ, 17).await;
+        let ack = publ.expect_puback(17).await;
         assert_eq!(ack.reason_code, ReasonCode::Success, "{version}");
 
         let got = sub.recv_publish().await;
@@ -159,18 +122,15 @@ async fn mqtt_4_3_2_4_qos1_flow_in_both_directions() {
 async fn mqtt_4_3_3_1_qos2_flow_in_both_directions() {
     for version in VERSIONS {
         let broker = TestBroker::start().await;
-        let mut sub = client(&broker, version, "sub").await;
+        let mut sub = broker.connect_version(version, "sub").await;
         sub.subscribe(1, "q2/t", QoS::ExactlyOnce).await;
-        let mut publ = client(&broker, version, "pub").await;
+        let mut publ = broker.connect_version(version, "pub").await;
         publ.send(publish_id("q2/t", "two", QoS::ExactlyOnce, 9))
             .await;
-        assert_eq!(
-            expect_pubrec(&mut publ, 9).await.reason_code,
-            ReasonCode::Success
-        );
+        assert_eq!(publ.expect_pubrec(9).await.reason_code, ReasonCode::Success);
         publ.send(Packet::PubRel(PubResponse::new(pid(9)))).await;
         assert_eq!(
-            expect_pubcomp(&mut publ, 9).await.reason_code,
+            publ.expect_pubcomp(9).await.reason_code,
             ReasonCode::Success
         );
 
@@ -200,21 +160,21 @@ async fn mqtt_4_3_3_1_qos2_flow_in_both_directions() {
 async fn mqtt_4_3_3_10_qos2_resent_before_pubrel_acknowledged_not_redelivered() {
     for version in VERSIONS {
         let broker = TestBroker::start().await;
-        let mut sub = client(&broker, version, "sub").await;
+        let mut sub = broker.connect_version(version, "sub").await;
         sub.subscribe(1, "once/t", QoS::ExactlyOnce).await;
-        let mut publ = client(&broker, version, "pub").await;
+        let mut publ = broker.connect_version(version, "pub").await;
 
         let first = publish_id("once/t", "exactly-once", QoS::ExactlyOnce, 7);
         publ.send(first.clone()).await;
-        expect_pubrec(&mut publ, 7).await;
+        publ.expect_pubrec(7).await;
         let mut again = first.clone();
         again.dup = true;
         publ.send(again.clone()).await;
-        expect_pubrec(&mut publ, 7).await;
+        publ.expect_pubrec(7).await;
         publ.send(again).await;
-        expect_pubrec(&mut publ, 7).await;
+        publ.expect_pubrec(7).await;
         publ.send(Packet::PubRel(PubResponse::new(pid(7)))).await;
-        expect_pubcomp(&mut publ, 7).await;
+        publ.expect_pubcomp(7).await;
 
         let got = sub.recv_publish_acking().await;
         assert_eq!(&got.payload[..], b"exactly-once", "{version}");
@@ -231,7 +191,7 @@ async fn mqtt_4_3_3_10_qos2_resent_before_pubrel_acknowledged_not_redelivered() 
 async fn mqtt_4_3_3_10_qos2_duplicate_detected_after_reconnect() {
     for version in VERSIONS {
         let broker = TestBroker::start().await;
-        let mut sub = client(&broker, version, "sub").await;
+        let mut sub = broker.connect_version(version, "sub").await;
         sub.subscribe(1, "once/r", QoS::ExactlyOnce).await;
 
         let mut c = connect(version, "pub");
@@ -242,7 +202,7 @@ async fn mqtt_4_3_3_10_qos2_duplicate_detected_after_reconnect() {
         let (mut publ, _) = broker.connect(c.clone()).await;
         let first = publish_id("once/r", "exactly-once", QoS::ExactlyOnce, 11);
         publ.send(first.clone()).await;
-        expect_pubrec(&mut publ, 11).await;
+        publ.expect_pubrec(11).await;
         publ.drop_connection().await;
 
         let (mut publ, connack) = broker.connect(c).await;
@@ -250,10 +210,10 @@ async fn mqtt_4_3_3_10_qos2_duplicate_detected_after_reconnect() {
         let mut again = first;
         again.dup = true;
         publ.send(again).await;
-        expect_pubrec(&mut publ, 11).await;
+        publ.expect_pubrec(11).await;
         publ.send(Packet::PubRel(PubResponse::new(pid(11)))).await;
         assert_eq!(
-            expect_pubcomp(&mut publ, 11).await.reason_code,
+            publ.expect_pubcomp(11).await.reason_code,
             ReasonCode::Success
         );
 
@@ -270,9 +230,9 @@ async fn mqtt_4_3_3_10_qos2_duplicate_detected_after_reconnect() {
 async fn mqtt_4_3_3_12_same_packet_id_after_pubcomp_is_a_new_message() {
     for version in VERSIONS {
         let broker = TestBroker::start().await;
-        let mut sub = client(&broker, version, "sub").await;
+        let mut sub = broker.connect_version(version, "sub").await;
         sub.subscribe(1, "reuse/t", QoS::ExactlyOnce).await;
-        let mut publ = client(&broker, version, "pub").await;
+        let mut publ = broker.connect_version(version, "pub").await;
         publ.publish_complete(publish_id("reuse/t", "first", QoS::ExactlyOnce, 5))
             .await;
         publ.publish_complete(publish_id("reuse/t", "second", QoS::ExactlyOnce, 5))
@@ -297,9 +257,9 @@ async fn mqtt_4_3_3_12_same_packet_id_after_pubcomp_is_a_new_message() {
 async fn mqtt_4_3_2_5_same_packet_id_after_puback_is_a_new_message() {
     for version in VERSIONS {
         let broker = TestBroker::start().await;
-        let mut sub = client(&broker, version, "sub").await;
+        let mut sub = broker.connect_version(version, "sub").await;
         sub.subscribe(1, "reuse1/t", QoS::AtLeastOnce).await;
-        let mut publ = client(&broker, version, "pub").await;
+        let mut publ = broker.connect_version(version, "pub").await;
         publ.publish_complete(publish_id("reuse1/t", "a", QoS::AtLeastOnce, 3))
             .await;
         let mut b = publish_id("reuse1/t", "b", QoS::AtLeastOnce, 3);
@@ -321,9 +281,9 @@ async fn mqtt_4_3_2_5_same_packet_id_after_puback_is_a_new_message() {
 async fn mqtt_4_3_3_11_pubrel_for_unknown_id_answered_with_pubcomp_0x92() {
     for version in VERSIONS {
         let broker = TestBroker::start().await;
-        let mut publ = client(&broker, version, "pub").await;
+        let mut publ = broker.connect_version(version, "pub").await;
         publ.send(Packet::PubRel(PubResponse::new(pid(42)))).await;
-        let comp = expect_pubcomp(&mut publ, 42).await;
+        let comp = publ.expect_pubcomp(42).await;
         if version.is_v5() {
             assert_eq!(comp.reason_code, ReasonCode::PacketIdentifierNotFound);
         }
@@ -343,12 +303,14 @@ async fn mqtt_3_8_4_8_outbound_qos_is_min_of_published_and_granted() {
         let broker = TestBroker::start().await;
         let mut subs = Vec::new();
         for granted in ALL_QOS {
-            let mut s = client(&broker, version, &format!("sub{}", granted.as_u8())).await;
+            let mut s = broker
+                .connect_version(version, &format!("sub{}", granted.as_u8()))
+                .await;
             let ack = s.subscribe(1, "min/qos", granted).await;
             assert_eq!(ack.reason_codes, vec![ReasonCode::granted(granted)]);
             subs.push((granted, s));
         }
-        let mut publ = client(&broker, version, "pub").await;
+        let mut publ = broker.connect_version(version, "pub").await;
         for (i, published) in ALL_QOS.into_iter().enumerate() {
             publ.publish_complete(publish_id(
                 "min/qos",
@@ -388,9 +350,9 @@ async fn mqtt_3_8_4_8_outbound_qos_is_min_of_published_and_granted() {
 async fn mqtt_2_2_1_4_broker_packet_ids_non_zero_and_unique_in_flight() {
     for version in VERSIONS {
         let broker = TestBroker::start().await;
-        let mut sub = client(&broker, version, "sub").await;
+        let mut sub = broker.connect_version(version, "sub").await;
         sub.subscribe(1, "ids/#", QoS::ExactlyOnce).await;
-        let mut publ = client(&broker, version, "pub").await;
+        let mut publ = broker.connect_version(version, "pub").await;
 
         let qos_of = |i: usize| {
             if i.is_multiple_of(2) {
@@ -469,39 +431,36 @@ async fn mqtt_2_2_1_4_broker_packet_ids_non_zero_and_unique_in_flight() {
 #[tokio::test]
 async fn mqtt_3_3_4_1_puback_0x10_when_no_matching_subscribers() {
     let broker = TestBroker::start().await;
-    let mut publ = client(&broker, ProtocolVersion::V5, "pub").await;
+    let mut publ = broker.connect_version(ProtocolVersion::V5, "pub").await;
     publ.send(publish_id("nobody/here", "x", QoS::AtLeastOnce, 1))
         .await;
     assert_eq!(
-        expect_puback(&mut publ, 1).await.reason_code,
+        publ.expect_puback(1).await.reason_code,
         ReasonCode::NoMatchingSubscribers
     );
     publ.send(publish_id("nobody/here", "x", QoS::ExactlyOnce, 2))
         .await;
     assert_eq!(
-        expect_pubrec(&mut publ, 2).await.reason_code,
+        publ.expect_pubrec(2).await.reason_code,
         ReasonCode::NoMatchingSubscribers
     );
     publ.send(Packet::PubRel(PubResponse::new(pid(2)))).await;
     assert_eq!(
-        expect_pubcomp(&mut publ, 2).await.reason_code,
+        publ.expect_pubcomp(2).await.reason_code,
         ReasonCode::Success
     );
 
-    let mut sub = client(&broker, ProtocolVersion::V5, "sub").await;
+    let mut sub = broker.connect_version(ProtocolVersion::V5, "sub").await;
     sub.subscribe(1, "nobody/+", QoS::AtMostOnce).await;
     publ.send(publish_id("nobody/here", "x", QoS::AtLeastOnce, 3))
         .await;
-    assert_eq!(
-        expect_puback(&mut publ, 3).await.reason_code,
-        ReasonCode::Success
-    );
+    assert_eq!(publ.expect_puback(3).await.reason_code, ReasonCode::Success);
     sub.recv_publish().await;
 
-    let mut old = client(&broker, ProtocolVersion::V3_1_1, "old").await;
+    let mut old = broker.connect_version(ProtocolVersion::V3_1_1, "old").await;
     old.send(publish_id("nobody/else", "x", QoS::AtLeastOnce, 4))
         .await;
-    expect_puback(&mut old, 4).await;
+    old.expect_puback(4).await;
     broker.stop().await;
 }
 
@@ -514,13 +473,13 @@ async fn mqtt_3_3_4_1_puback_0x10_when_no_matching_subscribers() {
 async fn mqtt_3_3_2_2_wildcard_in_publish_topic_closes_connection() {
     for version in VERSIONS {
         let broker = TestBroker::start().await;
-        let mut sub = client(&broker, version, "sub").await;
+        let mut sub = broker.connect_version(version, "sub").await;
         sub.subscribe(1, "#", QoS::AtMostOnce).await;
         for (i, topic_name) in ["a/+", "a/#", "+", "#", "a/b+", "a#"]
             .into_iter()
             .enumerate()
         {
-            let mut publ = client(&broker, version, &format!("pub{i}")).await;
+            let mut publ = broker.connect_version(version, &format!("pub{i}")).await;
             let mut body = Vec::new();
             body.extend_from_slice(&u16::try_from(topic_name.len()).unwrap().to_be_bytes());
             body.extend_from_slice(topic_name.as_bytes());
@@ -561,9 +520,9 @@ async fn mqtt_3_3_2_2_wildcard_in_publish_topic_closes_connection() {
 async fn mqtt_3_3_1_3_outgoing_dup_set_independently_of_incoming() {
     for version in VERSIONS {
         let broker = TestBroker::start().await;
-        let mut sub = client(&broker, version, "sub").await;
+        let mut sub = broker.connect_version(version, "sub").await;
         sub.subscribe(1, "dup/t", QoS::ExactlyOnce).await;
-        let mut publ = client(&broker, version, "pub").await;
+        let mut publ = broker.connect_version(version, "pub").await;
         for (qos, id) in [(QoS::AtLeastOnce, 1), (QoS::ExactlyOnce, 2)] {
             let mut p = publish_id("dup/t", "d", qos, id);
             p.dup = true;
@@ -586,9 +545,9 @@ async fn mqtt_4_6_0_5_ordered_topic_500_messages_arrive_in_order() {
     for version in VERSIONS {
         for qos in ALL_QOS {
             let broker = TestBroker::start().await;
-            let mut sub = client(&broker, version, "sub").await;
+            let mut sub = broker.connect_version(version, "sub").await;
             sub.subscribe(1, "order/t", qos).await;
-            let mut publ = client(&broker, version, "pub").await;
+            let mut publ = broker.connect_version(version, "pub").await;
             let receiver = tokio::spawn(async move {
                 for i in 0..N {
                     let got = sub.recv_publish_acking().await;

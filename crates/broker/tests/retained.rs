@@ -20,18 +20,10 @@ use midge_proto::{
     SubscriptionOptions,
 };
 use midge_testkit::{
-    TestBroker, TestClient, connect, duplex, filter, memory_broker, pid, publish, test_config,
+    QUIET, TestBroker, connect, duplex, filter, memory_broker, pid, publish, test_config,
 };
-use tokio::net::TcpStream;
 
-const QUIET: Duration = Duration::from_millis(300);
 const VERSIONS: [ProtocolVersion; 2] = [ProtocolVersion::V5, ProtocolVersion::V3_1_1];
-
-async fn client(broker: &TestBroker, version: ProtocolVersion, id: &str) -> TestClient<TcpStream> {
-    let (c, connack) = broker.connect(connect(version, id)).await;
-    assert_eq!(connack.reason_code, ReasonCode::Success);
-    c
-}
 
 fn retained(topic: &str, payload: &str, qos: QoS) -> Publish {
     let mut p = publish(topic, payload, qos);
@@ -52,12 +44,12 @@ fn with_handling(qos: QoS, handling: RetainHandling) -> SubscriptionOptions {
 async fn mqtt_3_3_1_5_retained_message_sent_to_later_subscriber_with_retain_1() {
     for version in VERSIONS {
         let broker = TestBroker::start().await;
-        let mut publ = client(&broker, version, "pub").await;
+        let mut publ = broker.connect_version(version, "pub").await;
         publ.publish_complete(retained("r/t", "kept", QoS::AtLeastOnce))
             .await;
         publ.disconnect(ReasonCode::Success).await;
 
-        let mut sub = client(&broker, version, "sub").await;
+        let mut sub = broker.connect_version(version, "sub").await;
         sub.subscribe(1, "r/t", QoS::AtLeastOnce).await;
         let got = sub.recv_publish_acking().await;
         assert_eq!(got.topic.as_str(), "r/t");
@@ -75,12 +67,12 @@ async fn mqtt_3_3_1_5_retained_message_sent_to_later_subscriber_with_retain_1() 
 async fn mqtt_3_3_1_5_retained_message_replaced() {
     for version in VERSIONS {
         let broker = TestBroker::start().await;
-        let mut publ = client(&broker, version, "pub").await;
+        let mut publ = broker.connect_version(version, "pub").await;
         publ.publish_complete(retained("r/t", "old", QoS::AtLeastOnce))
             .await;
         publ.publish_complete(retained("r/t", "new", QoS::AtMostOnce))
             .await;
-        let mut sub = client(&broker, version, "sub").await;
+        let mut sub = broker.connect_version(version, "sub").await;
         sub.subscribe(1, "r/t", QoS::ExactlyOnce).await;
         let got = sub.recv_publish_acking().await;
         assert_eq!(&got.payload[..], b"new", "{version}");
@@ -97,9 +89,9 @@ async fn mqtt_3_3_1_5_retained_message_replaced() {
 async fn mqtt_3_3_1_6_empty_retained_payload_deletes_retained_message() {
     for version in VERSIONS {
         let broker = TestBroker::start().await;
-        let mut live = client(&broker, version, "live").await;
+        let mut live = broker.connect_version(version, "live").await;
         live.subscribe(1, "r/#", QoS::AtLeastOnce).await;
-        let mut publ = client(&broker, version, "pub").await;
+        let mut publ = broker.connect_version(version, "pub").await;
         publ.publish_complete(retained("r/t", "kept", QoS::AtLeastOnce))
             .await;
         assert_eq!(&live.recv_publish_acking().await.payload[..], b"kept");
@@ -113,7 +105,7 @@ async fn mqtt_3_3_1_6_empty_retained_payload_deletes_retained_message() {
             .await;
         assert!(live.recv_publish_acking().await.payload.is_empty());
 
-        let mut later = client(&broker, version, "later").await;
+        let mut later = broker.connect_version(version, "later").await;
         later.subscribe(1, "r/#", QoS::AtLeastOnce).await;
         later.expect_no_publish(QUIET).await;
         assert_eq!(broker.shared().retained.len(), 0);
@@ -127,7 +119,7 @@ async fn mqtt_3_3_1_6_empty_retained_payload_deletes_retained_message() {
 async fn mqtt_3_3_1_8_non_retained_publish_leaves_retained_message_alone() {
     for version in VERSIONS {
         let broker = TestBroker::start().await;
-        let mut publ = client(&broker, version, "pub").await;
+        let mut publ = broker.connect_version(version, "pub").await;
         publ.publish_complete(retained("r/t", "kept", QoS::AtLeastOnce))
             .await;
         publ.publish_complete(publish("r/t", "not-kept", QoS::AtLeastOnce))
@@ -136,7 +128,7 @@ async fn mqtt_3_3_1_8_non_retained_publish_leaves_retained_message_alone() {
             .await;
         publ.publish_complete(publish("r/none", "not-kept", QoS::AtLeastOnce))
             .await;
-        let mut sub = client(&broker, version, "sub").await;
+        let mut sub = broker.connect_version(version, "sub").await;
         sub.subscribe(1, "r/#", QoS::AtLeastOnce).await;
         let got = sub.recv_publish_acking().await;
         assert_eq!(
@@ -156,9 +148,9 @@ async fn mqtt_3_3_1_8_non_retained_publish_leaves_retained_message_alone() {
 async fn mqtt_3_3_1_12_retain_flag_cleared_when_not_retain_as_published() {
     for version in VERSIONS {
         let broker = TestBroker::start().await;
-        let mut sub = client(&broker, version, "sub").await;
+        let mut sub = broker.connect_version(version, "sub").await;
         sub.subscribe(1, "r/t", QoS::AtLeastOnce).await;
-        let mut publ = client(&broker, version, "pub").await;
+        let mut publ = broker.connect_version(version, "pub").await;
         publ.publish_complete(retained("r/t", "live", QoS::AtLeastOnce))
             .await;
         let got = sub.recv_publish_acking().await;
@@ -174,10 +166,10 @@ async fn mqtt_3_3_1_12_retain_flag_cleared_when_not_retain_as_published() {
 #[tokio::test]
 async fn mqtt_3_3_1_13_retain_flag_kept_with_retain_as_published() {
     let broker = TestBroker::start().await;
-    let mut publ = client(&broker, ProtocolVersion::V5, "pub").await;
+    let mut publ = broker.connect_version(ProtocolVersion::V5, "pub").await;
     publ.publish_complete(retained("rap/old", "stored", QoS::AtMostOnce))
         .await;
-    let mut sub = client(&broker, ProtocolVersion::V5, "sub").await;
+    let mut sub = broker.connect_version(ProtocolVersion::V5, "sub").await;
     let mut opts = SubscriptionOptions::new(QoS::AtLeastOnce);
     opts.retain_as_published = true;
     sub.subscribe_with(1, "rap/#", opts).await;
@@ -207,10 +199,10 @@ async fn mqtt_3_3_1_13_retain_flag_kept_with_retain_as_published() {
 async fn mqtt_3_3_1_9_retain_handling_0_sends_retained_at_every_subscribe() {
     for version in VERSIONS {
         let broker = TestBroker::start().await;
-        let mut publ = client(&broker, version, "pub").await;
+        let mut publ = broker.connect_version(version, "pub").await;
         publ.publish_complete(retained("rh0/t", "kept", QoS::AtLeastOnce))
             .await;
-        let mut sub = client(&broker, version, "sub").await;
+        let mut sub = broker.connect_version(version, "sub").await;
         for (round, sub_id) in [(1u16, 5u32), (2, 6)] {
             let mut s = Subscribe::new(
                 pid(round),
@@ -248,10 +240,10 @@ async fn mqtt_3_3_1_9_retain_handling_0_sends_retained_at_every_subscribe() {
 #[tokio::test]
 async fn mqtt_3_3_1_10_retain_handling_1_sends_retained_only_for_new_subscription() {
     let broker = TestBroker::start().await;
-    let mut publ = client(&broker, ProtocolVersion::V5, "pub").await;
+    let mut publ = broker.connect_version(ProtocolVersion::V5, "pub").await;
     publ.publish_complete(retained("rh1/t", "kept", QoS::AtLeastOnce))
         .await;
-    let mut sub = client(&broker, ProtocolVersion::V5, "sub").await;
+    let mut sub = broker.connect_version(ProtocolVersion::V5, "sub").await;
     let opts = with_handling(QoS::AtLeastOnce, RetainHandling::SendIfNew);
     sub.subscribe_with(1, "rh1/t", opts).await;
     let got = sub.recv_publish_acking().await;
@@ -272,10 +264,10 @@ async fn mqtt_3_3_1_10_retain_handling_1_sends_retained_only_for_new_subscriptio
 #[tokio::test]
 async fn mqtt_3_3_1_11_retain_handling_2_never_sends_retained() {
     let broker = TestBroker::start().await;
-    let mut publ = client(&broker, ProtocolVersion::V5, "pub").await;
+    let mut publ = broker.connect_version(ProtocolVersion::V5, "pub").await;
     publ.publish_complete(retained("rh2/t", "kept", QoS::AtLeastOnce))
         .await;
-    let mut sub = client(&broker, ProtocolVersion::V5, "sub").await;
+    let mut sub = broker.connect_version(ProtocolVersion::V5, "sub").await;
     let opts = with_handling(QoS::AtLeastOnce, RetainHandling::DoNotSend);
     sub.subscribe_with(1, "rh2/t", opts).await;
     sub.subscribe_with(2, "rh2/t", opts).await;
@@ -293,13 +285,15 @@ async fn mqtt_3_3_1_11_retain_handling_2_never_sends_retained() {
 async fn mqtt_3_8_4_8_retained_message_qos_downgraded_to_granted() {
     for version in VERSIONS {
         let broker = TestBroker::start().await;
-        let mut publ = client(&broker, version, "pub").await;
+        let mut publ = broker.connect_version(version, "pub").await;
         publ.publish_complete(retained("rq/2", "two", QoS::ExactlyOnce))
             .await;
         publ.publish_complete(retained("rq/0", "zero", QoS::AtMostOnce))
             .await;
         for granted in [QoS::AtMostOnce, QoS::AtLeastOnce, QoS::ExactlyOnce] {
-            let mut sub = client(&broker, version, &format!("sub{}", granted.as_u8())).await;
+            let mut sub = broker
+                .connect_version(version, &format!("sub{}", granted.as_u8()))
+                .await;
             sub.subscribe(1, "rq/+", granted).await;
             let mut got = BTreeMap::new();
             for _ in 0..2 {
@@ -322,7 +316,7 @@ async fn mqtt_3_8_4_8_retained_message_qos_downgraded_to_granted() {
 async fn mqtt_3_3_1_6_wildcard_subscription_receives_every_matching_retained() {
     for version in VERSIONS {
         let broker = TestBroker::start().await;
-        let mut publ = client(&broker, version, "pub").await;
+        let mut publ = broker.connect_version(version, "pub").await;
         for t in ["w/1", "w/2", "w/a/b", "w", "x/1", "$SYS/w"] {
             publ.publish_complete(retained(t, t, QoS::AtLeastOnce))
                 .await;
@@ -334,7 +328,7 @@ async fn mqtt_3_3_1_6_wildcard_subscription_receives_every_matching_retained() {
             ("$SYS/#", &["$SYS/w"]),
         ];
         for (i, (f, want)) in cases.into_iter().enumerate() {
-            let mut sub = client(&broker, version, &format!("sub{i}")).await;
+            let mut sub = broker.connect_version(version, &format!("sub{i}")).await;
             sub.subscribe(1, f, QoS::AtLeastOnce).await;
             let mut got = Vec::new();
             for _ in 0..want.len() {
@@ -392,7 +386,7 @@ async fn mqtt_3_3_2_5_expired_retained_message_not_sent() {
 async fn mqtt_3_3_1_9_every_matching_retained_message_sent_beyond_queue_size() {
     const N: usize = 1500;
     let broker = TestBroker::start().await;
-    let mut publ = client(&broker, ProtocolVersion::V5, "pub").await;
+    let mut publ = broker.connect_version(ProtocolVersion::V5, "pub").await;
     for i in 0..N {
         publ.send(retained(&format!("many/{i}"), "r", QoS::AtMostOnce))
             .await;
@@ -402,7 +396,7 @@ async fn mqtt_3_3_1_9_every_matching_retained_message_sent_beyond_queue_size() {
         .await;
     assert_eq!(broker.shared().retained.len(), N);
 
-    let mut sub = client(&broker, ProtocolVersion::V5, "sub").await;
+    let mut sub = broker.connect_version(ProtocolVersion::V5, "sub").await;
     sub.subscribe(1, "many/#", QoS::AtMostOnce).await;
     let mut got = std::collections::BTreeSet::new();
     while let Some(p) = sub.try_recv(QUIET).await {

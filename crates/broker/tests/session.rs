@@ -20,110 +20,13 @@ use midge_proto::{
     ReasonCode,
 };
 use midge_testkit::{
-    TestBroker, TestClient, connect, duplex, memory_broker, pid, publish, test_config,
+    TestBroker, TestClient, memory_broker, no_keep_alive, open_duplex, pid, publish, test_config,
+    v3_session, v5_session,
 };
 use tokio::io::{AsyncRead, AsyncWrite, DuplexStream};
 use tokio::time::advance;
 
 // ---------------------------------------------------------------- helpers
-
-/// A v5 CONNECT with `clean_start` and Session Expiry Interval `expiry`
-/// (`None`: absent, i.e. 0).
-fn v5(id: &str, clean_start: bool, expiry: Option<u32>) -> Connect {
-    let mut c = connect(ProtocolVersion::V5, id);
-    c.clean_start = clean_start;
-    c.properties.session_expiry_interval = expiry;
-    c
-}
-
-/// A 3.1.1 (or 3.1) CONNECT with `clean_session`.
-fn v3(version: ProtocolVersion, id: &str, clean_session: bool) -> Connect {
-    let mut c = connect(version, id);
-    c.clean_start = clean_session;
-    c
-}
-
-/// The same CONNECT with keep alive 0, for paused-clock tests (a keep-alive
-/// deadline would otherwise close the connection when the clock jumps).
-fn no_keep_alive(mut c: Connect) -> Connect {
-    c.keep_alive = 0;
-    c
-}
-
-async fn expect_disconnect<S: AsyncRead + AsyncWrite + Unpin>(
-    client: &mut TestClient<S>,
-    code: ReasonCode,
-) {
-    let disconnect = client
-        .expect_close()
-        .await
-        .unwrap_or_else(|| panic!("expected DISCONNECT {code} before the close"));
-    assert_eq!(disconnect.reason_code, code);
-    // v5 [MQTT-3.14.2-2]
-    assert_eq!(disconnect.properties.session_expiry_interval, None);
-}
-
-async fn expect_silent_close<S: AsyncRead + AsyncWrite + Unpin>(client: &mut TestClient<S>) {
-    if let Some(d) = client.expect_close().await {
-        panic!("expected a close without DISCONNECT, got {d:?}");
-    }
-}
-
-async fn ping<S: AsyncRead + AsyncWrite + Unpin>(client: &mut TestClient<S>) {
-    client.send(Packet::PingReq).await;
-    match client.recv().await {
-        Packet::PingResp => {}
-        other => panic!("expected PINGRESP, got {other:?}"),
-    }
-}
-
-/// Sends `disconnect` and waits until the broker has closed the connection,
-/// so the broker is done with it before the test goes on.
-async fn disconnect_with<S: AsyncRead + AsyncWrite + Unpin>(
-    mut client: TestClient<S>,
-    disconnect: Disconnect,
-) {
-    client.send(disconnect).await;
-    expect_silent_close(&mut client).await;
-}
-
-/// A normal DISCONNECT (0x00), waiting for the broker to close.
-async fn disconnect<S: AsyncRead + AsyncWrite + Unpin>(client: TestClient<S>) {
-    disconnect_with(client, Disconnect::new(ReasonCode::Success)).await;
-}
-
-/// Waits until the broker has noticed that `id`'s connection is gone (its
-/// session is offline or ended).
-async fn wait_offline(broker: &TestBroker, id: &str) {
-    for _ in 0..500 {
-        if broker.shared().session(id).is_none_or(|s| !s.is_online()) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("{id}: connection still attached after 5 s");
-}
-
-/// Publishes at QoS 1 with packet id `id` and returns the PUBACK reason code
-/// (v5: 0x10 No matching subscribers tells whether a session still holds a
-/// subscription).
-async fn publish_qos1<S: AsyncRead + AsyncWrite + Unpin>(
-    client: &mut TestClient<S>,
-    topic: &str,
-    payload: &str,
-    id: u16,
-) -> ReasonCode {
-    let mut p = publish(topic, payload, QoS::AtLeastOnce);
-    p.packet_id = Some(pid(id));
-    client.send(p).await;
-    match client.recv().await {
-        Packet::PubAck(a) => {
-            assert_eq!(a.packet_id, pid(id));
-            a.reason_code
-        }
-        other => panic!("expected PUBACK, got {other:?}"),
-    }
-}
 
 /// Publishes at QoS 2 and completes the flow.
 async fn publish_qos2<S: AsyncRead + AsyncWrite + Unpin>(
@@ -140,23 +43,12 @@ fn payload(p: &Publish) -> &str {
     std::str::from_utf8(&p.payload).unwrap()
 }
 
-async fn connect_ok<S: AsyncRead + AsyncWrite + Unpin>(
-    client: &mut TestClient<S>,
-    connect: Connect,
-) -> ConnAck {
-    let connack = client.handshake(connect).await;
-    assert_eq!(connack.reason_code, ReasonCode::Success);
-    connack
-}
-
 /// A paused-clock broker and a connected client.
 async fn memory_client(
     shared: &std::sync::Arc<midge_broker::broker::Shared>,
     connect: Connect,
 ) -> (TestClient<DuplexStream>, ConnAck) {
-    let mut c = duplex(shared);
-    let connack = connect_ok(&mut c, no_keep_alive(connect)).await;
-    (c, connack)
+    open_duplex(shared, no_keep_alive(connect)).await
 }
 
 // --------------------------------------------------------------- takeover
@@ -167,14 +59,14 @@ async fn memory_client(
 async fn mqtt_3_1_4_3_takeover_disconnects_existing_v5() {
     let broker = TestBroker::start().await;
     let mut first = broker.connect_v5("dup").await;
-    let (mut second, connack) = broker.connect(v5("dup", true, None)).await;
+    let (mut second, connack) = broker.connect(v5_session("dup", true, None)).await;
     assert_eq!(connack.reason_code, ReasonCode::Success);
-    expect_disconnect(&mut first, ReasonCode::SessionTakenOver).await;
-    ping(&mut second).await;
+    first.expect_disconnect(ReasonCode::SessionTakenOver).await;
+    second.ping().await;
     second.subscribe(1, "take/t", QoS::AtLeastOnce).await;
     let mut publisher = broker.connect_v5("pub").await;
     assert_eq!(
-        publish_qos1(&mut publisher, "take/t", "x", 1).await,
+        publisher.publish_qos1("take/t", "x", 1).await,
         ReasonCode::Success
     );
     assert_eq!(payload(&second.recv_publish().await), "x");
@@ -187,11 +79,11 @@ async fn mqtt_3_1_4_2_takeover_disconnects_existing_v311() {
     let broker = TestBroker::start().await;
     let mut first = broker.connect_v311("dup").await;
     let (mut second, connack) = broker
-        .connect(v3(ProtocolVersion::V3_1_1, "dup", true))
+        .connect(v3_session(ProtocolVersion::V3_1_1, "dup", true))
         .await;
     assert_eq!(connack.reason_code, ReasonCode::Success);
-    expect_silent_close(&mut first).await;
-    ping(&mut second).await;
+    first.expect_silent_close().await;
+    second.ping().await;
     second.subscribe(1, "take/t", QoS::AtLeastOnce).await;
     let mut publisher = broker.connect_v311("pub").await;
     publisher
@@ -206,14 +98,14 @@ async fn mqtt_3_1_4_2_takeover_disconnects_existing_v311() {
 async fn mqtt_3_1_4_2_takeover_disconnects_existing_v31() {
     let broker = TestBroker::start().await;
     let (mut first, _) = broker
-        .connect(v3(ProtocolVersion::V3_1, "dup31", true))
+        .connect(v3_session(ProtocolVersion::V3_1, "dup31", true))
         .await;
     let (mut second, connack) = broker
-        .connect(v3(ProtocolVersion::V3_1, "dup31", true))
+        .connect(v3_session(ProtocolVersion::V3_1, "dup31", true))
         .await;
     assert_eq!(connack.reason_code, ReasonCode::Success);
-    expect_silent_close(&mut first).await;
-    ping(&mut second).await;
+    first.expect_silent_close().await;
+    second.ping().await;
     broker.stop().await;
 }
 
@@ -225,11 +117,11 @@ async fn mqtt_3_1_4_3_takeover_across_versions() {
     let broker = TestBroker::start().await;
     let mut old5 = broker.connect_v5("mixed").await;
     let mut new4 = broker.connect_v311("mixed").await;
-    expect_disconnect(&mut old5, ReasonCode::SessionTakenOver).await;
-    ping(&mut new4).await;
+    old5.expect_disconnect(ReasonCode::SessionTakenOver).await;
+    new4.ping().await;
     let mut new5 = broker.connect_v5("mixed").await;
-    expect_silent_close(&mut new4).await;
-    ping(&mut new5).await;
+    new4.expect_silent_close().await;
+    new5.ping().await;
     broker.stop().await;
 }
 
@@ -238,14 +130,14 @@ async fn mqtt_3_1_4_3_takeover_across_versions() {
 #[tokio::test]
 async fn mqtt_3_1_4_3_takeover_resumes_session() {
     let broker = TestBroker::start().await;
-    let (mut first, _) = broker.connect(v5("resume", true, Some(300))).await;
+    let (mut first, _) = broker.connect(v5_session("resume", true, Some(300))).await;
     first.subscribe(1, "resume/t", QoS::AtLeastOnce).await;
-    let (mut second, connack) = broker.connect(v5("resume", false, Some(300))).await;
+    let (mut second, connack) = broker.connect(v5_session("resume", false, Some(300))).await;
     assert!(connack.session_present);
-    expect_disconnect(&mut first, ReasonCode::SessionTakenOver).await;
+    first.expect_disconnect(ReasonCode::SessionTakenOver).await;
     let mut publisher = broker.connect_v5("pub").await;
     assert_eq!(
-        publish_qos1(&mut publisher, "resume/t", "still", 1).await,
+        publisher.publish_qos1("resume/t", "still", 1).await,
         ReasonCode::Success
     );
     assert_eq!(payload(&second.recv_publish().await), "still");
@@ -257,14 +149,14 @@ async fn mqtt_3_1_4_3_takeover_resumes_session() {
 #[tokio::test]
 async fn mqtt_3_1_4_3_takeover_with_clean_start_discards_session() {
     let broker = TestBroker::start().await;
-    let (mut first, _) = broker.connect(v5("fresh", true, Some(300))).await;
+    let (mut first, _) = broker.connect(v5_session("fresh", true, Some(300))).await;
     first.subscribe(1, "fresh/t", QoS::AtLeastOnce).await;
-    let (mut second, connack) = broker.connect(v5("fresh", true, Some(300))).await;
+    let (mut second, connack) = broker.connect(v5_session("fresh", true, Some(300))).await;
     assert!(!connack.session_present);
-    expect_disconnect(&mut first, ReasonCode::SessionTakenOver).await;
+    first.expect_disconnect(ReasonCode::SessionTakenOver).await;
     let mut publisher = broker.connect_v5("pub").await;
     assert_eq!(
-        publish_qos1(&mut publisher, "fresh/t", "x", 1).await,
+        publisher.publish_qos1("fresh/t", "x", 1).await,
         ReasonCode::NoMatchingSubscribers
     );
     second.expect_nothing(Duration::from_millis(200)).await;
@@ -278,15 +170,15 @@ async fn mqtt_3_1_4_3_takeover_with_clean_start_discards_session() {
 #[tokio::test]
 async fn mqtt_3_2_2_2_clean_start_session_present_0_v5() {
     let broker = TestBroker::start().await;
-    let (mut c, connack) = broker.connect(v5("sp", true, Some(300))).await;
+    let (mut c, connack) = broker.connect(v5_session("sp", true, Some(300))).await;
     assert!(!connack.session_present);
     c.subscribe(1, "sp/t", QoS::AtLeastOnce).await;
-    disconnect(c).await;
-    let (mut c, connack) = broker.connect(v5("sp", true, Some(300))).await;
+    c.disconnect_normally().await;
+    let (mut c, connack) = broker.connect(v5_session("sp", true, Some(300))).await;
     assert!(!connack.session_present);
     let mut publisher = broker.connect_v5("pub").await;
     assert_eq!(
-        publish_qos1(&mut publisher, "sp/t", "x", 1).await,
+        publisher.publish_qos1("sp/t", "x", 1).await,
         ReasonCode::NoMatchingSubscribers
     );
     c.expect_nothing(Duration::from_millis(200)).await;
@@ -298,13 +190,13 @@ async fn mqtt_3_2_2_2_clean_start_session_present_0_v5() {
 #[tokio::test]
 async fn mqtt_3_2_2_3_session_present_reflects_stored_session_v5() {
     let broker = TestBroker::start().await;
-    let (c, connack) = broker.connect(v5("sp5", false, Some(300))).await;
+    let (c, connack) = broker.connect(v5_session("sp5", false, Some(300))).await;
     assert!(!connack.session_present, "no session yet");
-    disconnect(c).await;
-    let (c, connack) = broker.connect(v5("sp5", false, Some(300))).await;
+    c.disconnect_normally().await;
+    let (c, connack) = broker.connect(v5_session("sp5", false, Some(300))).await;
     assert!(connack.session_present);
-    disconnect(c).await;
-    let (_c, connack) = broker.connect(v5("other", false, Some(300))).await;
+    c.disconnect_normally().await;
+    let (_c, connack) = broker.connect(v5_session("other", false, Some(300))).await;
     assert!(!connack.session_present);
     broker.stop().await;
 }
@@ -315,23 +207,23 @@ async fn mqtt_3_2_2_3_session_present_reflects_stored_session_v5() {
 async fn mqtt_3_2_2_1_clean_session_session_present_0_v311() {
     let broker = TestBroker::start().await;
     let (mut c, _) = broker
-        .connect(v3(ProtocolVersion::V3_1_1, "sp4", false))
+        .connect(v3_session(ProtocolVersion::V3_1_1, "sp4", false))
         .await;
     c.subscribe(1, "sp4/t", QoS::AtLeastOnce).await;
-    disconnect(c).await;
+    c.disconnect_normally().await;
     let (c, connack) = broker
-        .connect(v3(ProtocolVersion::V3_1_1, "sp4", true))
+        .connect(v3_session(ProtocolVersion::V3_1_1, "sp4", true))
         .await;
     assert!(!connack.session_present);
-    disconnect(c).await;
+    c.disconnect_normally().await;
     // The CleanSession 1 session was not kept either.
     let (mut c, connack) = broker
-        .connect(v3(ProtocolVersion::V3_1_1, "sp4", false))
+        .connect(v3_session(ProtocolVersion::V3_1_1, "sp4", false))
         .await;
     assert!(!connack.session_present);
     let mut publisher = broker.connect_v5("pub").await;
     assert_eq!(
-        publish_qos1(&mut publisher, "sp4/t", "x", 1).await,
+        publisher.publish_qos1("sp4/t", "x", 1).await,
         ReasonCode::NoMatchingSubscribers
     );
     c.expect_nothing(Duration::from_millis(200)).await;
@@ -345,12 +237,12 @@ async fn mqtt_3_2_2_2_session_present_reflects_stored_session_v311() {
     let broker = TestBroker::start().await;
     for version in [ProtocolVersion::V3_1_1, ProtocolVersion::V3_1] {
         let id = format!("sp-{}", version.level());
-        let (c, connack) = broker.connect(v3(version, &id, false)).await;
+        let (c, connack) = broker.connect(v3_session(version, &id, false)).await;
         assert!(!connack.session_present, "{version}: no session yet");
-        disconnect(c).await;
-        let (c, connack) = broker.connect(v3(version, &id, false)).await;
+        c.disconnect_normally().await;
+        let (c, connack) = broker.connect(v3_session(version, &id, false)).await;
         assert!(connack.session_present, "{version}");
-        disconnect(c).await;
+        c.disconnect_normally().await;
     }
     broker.stop().await;
 }
@@ -362,11 +254,11 @@ async fn mqtt_3_2_2_2_session_present_reflects_stored_session_v311() {
 async fn mqtt_3_1_2_5_clean_session_0_keeps_subscriptions_and_queued_messages_v311() {
     let broker = TestBroker::start().await;
     let (mut c, _) = broker
-        .connect(v3(ProtocolVersion::V3_1_1, "keep", false))
+        .connect(v3_session(ProtocolVersion::V3_1_1, "keep", false))
         .await;
     let suback = c.subscribe(1, "keep/#", QoS::ExactlyOnce).await;
     assert_eq!(suback.reason_codes, vec![ReasonCode::GrantedQoS2]);
-    disconnect(c).await;
+    c.disconnect_normally().await;
 
     let mut publisher = broker.connect_v311("pub").await;
     for i in 1..=3 {
@@ -381,7 +273,7 @@ async fn mqtt_3_1_2_5_clean_session_0_keeps_subscriptions_and_queued_messages_v3
     publish_qos2(&mut publisher, "keep/4", "4").await;
 
     let (mut c, connack) = broker
-        .connect(v3(ProtocolVersion::V3_1_1, "keep", false))
+        .connect(v3_session(ProtocolVersion::V3_1_1, "keep", false))
         .await;
     assert!(connack.session_present);
     for i in 1..=4 {
@@ -423,15 +315,15 @@ async fn mqtt_3_1_2_5_clean_session_0_keeps_subscriptions_and_queued_messages_v3
 #[tokio::test]
 async fn mqtt_4_1_0_2_expiry_zero_discards_session_at_disconnect() {
     let broker = TestBroker::start().await;
-    let (mut c, _) = broker.connect(v5("e0", true, None)).await;
+    let (mut c, _) = broker.connect(v5_session("e0", true, None)).await;
     c.subscribe(1, "e0/t", QoS::AtLeastOnce).await;
-    disconnect(c).await;
+    c.disconnect_normally().await;
     let mut publisher = broker.connect_v5("pub").await;
     assert_eq!(
-        publish_qos1(&mut publisher, "e0/t", "x", 1).await,
+        publisher.publish_qos1("e0/t", "x", 1).await,
         ReasonCode::NoMatchingSubscribers
     );
-    let (mut c, connack) = broker.connect(v5("e0", false, None)).await;
+    let (mut c, connack) = broker.connect(v5_session("e0", false, None)).await;
     assert!(!connack.session_present);
     c.expect_nothing(Duration::from_millis(200)).await;
     broker.stop().await;
@@ -441,21 +333,21 @@ async fn mqtt_4_1_0_2_expiry_zero_discards_session_at_disconnect() {
 #[tokio::test]
 async fn mqtt_4_1_0_2_expiry_zero_discards_session_on_network_close() {
     let broker = TestBroker::start().await;
-    let (mut c, _) = broker.connect(v5("e0n", true, Some(0))).await;
+    let (mut c, _) = broker.connect(v5_session("e0n", true, Some(0))).await;
     c.subscribe(1, "e0n/t", QoS::AtLeastOnce).await;
     c.drop_connection().await;
     let mut publisher = broker.connect_v5("pub").await;
     // The broker sees the close asynchronously: poll briefly.
     let mut code = ReasonCode::Success;
     for i in 1..=50 {
-        code = publish_qos1(&mut publisher, "e0n/t", "x", i).await;
+        code = publisher.publish_qos1("e0n/t", "x", i).await;
         if code == ReasonCode::NoMatchingSubscribers {
             break;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert_eq!(code, ReasonCode::NoMatchingSubscribers);
-    let (_c, connack) = broker.connect(v5("e0n", false, None)).await;
+    let (_c, connack) = broker.connect(v5_session("e0n", false, None)).await;
     assert!(!connack.session_present);
     broker.stop().await;
 }
@@ -465,16 +357,16 @@ async fn mqtt_4_1_0_2_expiry_zero_discards_session_on_network_close() {
 #[tokio::test(start_paused = true)]
 async fn mqtt_3_1_2_23_session_kept_until_expiry() {
     let shared = memory_broker(test_config());
-    let (mut c, _) = memory_client(&shared, v5("exp", true, Some(10))).await;
+    let (mut c, _) = memory_client(&shared, v5_session("exp", true, Some(10))).await;
     c.subscribe(1, "exp/t", QoS::AtLeastOnce).await;
-    disconnect(c).await;
-    let (mut publisher, _) = memory_client(&shared, v5("pub", true, None)).await;
+    c.disconnect_normally().await;
+    let (mut publisher, _) = memory_client(&shared, v5_session("pub", true, None)).await;
     advance(Duration::from_secs(9)).await;
     assert_eq!(
-        publish_qos1(&mut publisher, "exp/t", "late", 1).await,
+        publisher.publish_qos1("exp/t", "late", 1).await,
         ReasonCode::Success
     );
-    let (mut c, connack) = memory_client(&shared, v5("exp", false, Some(10))).await;
+    let (mut c, connack) = memory_client(&shared, v5_session("exp", false, Some(10))).await;
     assert!(connack.session_present);
     let p = c.recv_publish().await;
     assert_eq!(payload(&p), "late");
@@ -485,16 +377,16 @@ async fn mqtt_3_1_2_23_session_kept_until_expiry() {
 #[tokio::test(start_paused = true)]
 async fn mqtt_4_1_0_2_session_discarded_after_expiry() {
     let shared = memory_broker(test_config());
-    let (mut c, _) = memory_client(&shared, v5("exp", true, Some(10))).await;
+    let (mut c, _) = memory_client(&shared, v5_session("exp", true, Some(10))).await;
     c.subscribe(1, "exp/t", QoS::AtLeastOnce).await;
-    disconnect(c).await;
-    let (mut publisher, _) = memory_client(&shared, v5("pub", true, None)).await;
+    c.disconnect_normally().await;
+    let (mut publisher, _) = memory_client(&shared, v5_session("pub", true, None)).await;
     advance(Duration::from_secs(11)).await;
     assert_eq!(
-        publish_qos1(&mut publisher, "exp/t", "x", 1).await,
+        publisher.publish_qos1("exp/t", "x", 1).await,
         ReasonCode::NoMatchingSubscribers
     );
-    let (mut c, connack) = memory_client(&shared, v5("exp", false, Some(10))).await;
+    let (mut c, connack) = memory_client(&shared, v5_session("exp", false, Some(10))).await;
     assert!(!connack.session_present);
     c.expect_nothing(Duration::from_secs(1)).await;
 }
@@ -504,17 +396,17 @@ async fn mqtt_4_1_0_2_session_discarded_after_expiry() {
 #[tokio::test(start_paused = true)]
 async fn mqtt_4_1_0_2_expiry_restarts_at_each_disconnect() {
     let shared = memory_broker(test_config());
-    let (c, _) = memory_client(&shared, v5("exp2", true, Some(10))).await;
-    disconnect(c).await;
+    let (c, _) = memory_client(&shared, v5_session("exp2", true, Some(10))).await;
+    c.disconnect_normally().await;
     advance(Duration::from_secs(8)).await;
-    let (c, connack) = memory_client(&shared, v5("exp2", false, Some(10))).await;
+    let (c, connack) = memory_client(&shared, v5_session("exp2", false, Some(10))).await;
     assert!(connack.session_present);
-    disconnect(c).await;
+    c.disconnect_normally().await;
     // 16 s after the first close, 8 s after the second.
     advance(Duration::from_secs(8)).await;
-    let (c, connack) = memory_client(&shared, v5("exp2", false, Some(10))).await;
+    let (c, connack) = memory_client(&shared, v5_session("exp2", false, Some(10))).await;
     assert!(connack.session_present);
-    disconnect(c).await;
+    c.disconnect_normally().await;
 }
 
 // v5 [MQTT-3.1.2-23]: the session is also kept when the network connection
@@ -523,21 +415,21 @@ async fn mqtt_4_1_0_2_expiry_restarts_at_each_disconnect() {
 #[tokio::test(start_paused = true)]
 async fn mqtt_3_1_2_23_session_kept_after_network_drop() {
     let shared = memory_broker(test_config());
-    let (mut c, _) = memory_client(&shared, v5("drop", true, Some(10))).await;
+    let (mut c, _) = memory_client(&shared, v5_session("drop", true, Some(10))).await;
     c.subscribe(1, "drop/t", QoS::AtLeastOnce).await;
     c.drop_connection().await;
-    let (mut publisher, _) = memory_client(&shared, v5("pub", true, None)).await;
+    let (mut publisher, _) = memory_client(&shared, v5_session("pub", true, None)).await;
     advance(Duration::from_secs(9)).await;
     assert_eq!(
-        publish_qos1(&mut publisher, "drop/t", "x", 1).await,
+        publisher.publish_qos1("drop/t", "x", 1).await,
         ReasonCode::Success
     );
     advance(Duration::from_secs(2)).await;
     assert_eq!(
-        publish_qos1(&mut publisher, "drop/t", "x", 2).await,
+        publisher.publish_qos1("drop/t", "x", 2).await,
         ReasonCode::NoMatchingSubscribers
     );
-    let (_c, connack) = memory_client(&shared, v5("drop", false, Some(10))).await;
+    let (_c, connack) = memory_client(&shared, v5_session("drop", false, Some(10))).await;
     assert!(!connack.session_present);
 }
 
@@ -545,16 +437,17 @@ async fn mqtt_3_1_2_23_session_kept_after_network_drop() {
 #[tokio::test(start_paused = true)]
 async fn mqtt_3_1_2_23_expiry_max_never_expires() {
     let shared = memory_broker(test_config());
-    let (mut c, _) = memory_client(&shared, v5("forever", true, Some(u32::MAX))).await;
+    let (mut c, _) = memory_client(&shared, v5_session("forever", true, Some(u32::MAX))).await;
     c.subscribe(1, "forever/t", QoS::AtLeastOnce).await;
-    disconnect(c).await;
+    c.disconnect_normally().await;
     advance(Duration::from_secs(400 * 24 * 3600)).await;
-    let (mut publisher, _) = memory_client(&shared, v5("pub", true, None)).await;
+    let (mut publisher, _) = memory_client(&shared, v5_session("pub", true, None)).await;
     assert_eq!(
-        publish_qos1(&mut publisher, "forever/t", "x", 1).await,
+        publisher.publish_qos1("forever/t", "x", 1).await,
         ReasonCode::Success
     );
-    let (mut c, connack) = memory_client(&shared, v5("forever", false, Some(u32::MAX))).await;
+    let (mut c, connack) =
+        memory_client(&shared, v5_session("forever", false, Some(u32::MAX))).await;
     assert!(connack.session_present);
     assert_eq!(payload(&c.recv_publish().await), "x");
 }
@@ -566,14 +459,14 @@ async fn mqtt_3_2_2_3_2_session_expiry_capped_and_announced() {
     let mut config = test_config();
     config.session.max_expiry_secs = 5;
     let shared = memory_broker(config);
-    let (c, connack) = memory_client(&shared, v5("cap", true, Some(100))).await;
+    let (c, connack) = memory_client(&shared, v5_session("cap", true, Some(100))).await;
     assert_eq!(connack.properties.session_expiry_interval, Some(5));
-    disconnect(c).await;
+    c.disconnect_normally().await;
     advance(Duration::from_secs(6)).await;
-    let (_c, connack) = memory_client(&shared, v5("cap", false, Some(100))).await;
+    let (_c, connack) = memory_client(&shared, v5_session("cap", false, Some(100))).await;
     assert!(!connack.session_present);
     // A value within the maximum is not echoed.
-    let (_c, connack) = memory_client(&shared, v5("low", true, Some(3))).await;
+    let (_c, connack) = memory_client(&shared, v5_session("low", true, Some(3))).await;
     assert_eq!(connack.properties.session_expiry_interval, None);
 }
 
@@ -582,14 +475,14 @@ async fn mqtt_3_2_2_3_2_session_expiry_capped_and_announced() {
 #[tokio::test(start_paused = true)]
 async fn mqtt_3_14_2_2_disconnect_extends_session_expiry() {
     let shared = memory_broker(test_config());
-    let (c, _) = memory_client(&shared, v5("ext", true, Some(5))).await;
+    let (c, _) = memory_client(&shared, v5_session("ext", true, Some(5))).await;
     let mut d = Disconnect::new(ReasonCode::Success);
     d.properties.session_expiry_interval = Some(100);
-    disconnect_with(c, d).await;
+    c.disconnect_with(d).await;
     advance(Duration::from_secs(50)).await;
-    let (c, connack) = memory_client(&shared, v5("ext", false, Some(5))).await;
+    let (c, connack) = memory_client(&shared, v5_session("ext", false, Some(5))).await;
     assert!(connack.session_present);
-    disconnect(c).await;
+    c.disconnect_normally().await;
 }
 
 // A Session Expiry Interval set by DISCONNECT is capped by
@@ -599,18 +492,18 @@ async fn mqtt_3_14_2_2_disconnect_expiry_capped_by_maximum() {
     let mut config = test_config();
     config.session.max_expiry_secs = 60;
     let shared = memory_broker(config);
-    let (c, _) = memory_client(&shared, v5("dcap", true, Some(5))).await;
+    let (c, _) = memory_client(&shared, v5_session("dcap", true, Some(5))).await;
     let mut d = Disconnect::new(ReasonCode::Success);
     d.properties.session_expiry_interval = Some(100_000);
-    disconnect_with(c, d).await;
+    c.disconnect_with(d).await;
     advance(Duration::from_secs(59)).await;
-    let (c, connack) = memory_client(&shared, v5("dcap", false, Some(5))).await;
+    let (c, connack) = memory_client(&shared, v5_session("dcap", false, Some(5))).await;
     assert!(connack.session_present, "kept within the maximum");
     let mut d = Disconnect::new(ReasonCode::Success);
     d.properties.session_expiry_interval = Some(100_000);
-    disconnect_with(c, d).await;
+    c.disconnect_with(d).await;
     advance(Duration::from_secs(61)).await;
-    let (_c, connack) = memory_client(&shared, v5("dcap", false, Some(5))).await;
+    let (_c, connack) = memory_client(&shared, v5_session("dcap", false, Some(5))).await;
     assert!(!connack.session_present, "discarded after the maximum");
 }
 
@@ -619,17 +512,17 @@ async fn mqtt_3_14_2_2_disconnect_expiry_capped_by_maximum() {
 #[tokio::test]
 async fn mqtt_3_14_2_2_disconnect_expiry_zero_discards_session() {
     let broker = TestBroker::start().await;
-    let (mut c, _) = broker.connect(v5("dz", true, Some(300))).await;
+    let (mut c, _) = broker.connect(v5_session("dz", true, Some(300))).await;
     c.subscribe(1, "dz/t", QoS::AtLeastOnce).await;
     let mut d = Disconnect::new(ReasonCode::Success);
     d.properties.session_expiry_interval = Some(0);
-    disconnect_with(c, d).await;
+    c.disconnect_with(d).await;
     let mut publisher = broker.connect_v5("pub").await;
     assert_eq!(
-        publish_qos1(&mut publisher, "dz/t", "x", 1).await,
+        publisher.publish_qos1("dz/t", "x", 1).await,
         ReasonCode::NoMatchingSubscribers
     );
-    let (_c, connack) = broker.connect(v5("dz", false, Some(300))).await;
+    let (_c, connack) = broker.connect(v5_session("dz", false, Some(300))).await;
     assert!(!connack.session_present);
     broker.stop().await;
 }
@@ -640,18 +533,18 @@ async fn mqtt_3_14_2_2_disconnect_expiry_zero_discards_session() {
 #[tokio::test]
 async fn mqtt_3_14_2_2_disconnect_cannot_set_expiry_after_zero() {
     let broker = TestBroker::start().await;
-    let (mut c, _) = broker.connect(v5("from0", true, None)).await;
+    let (mut c, _) = broker.connect(v5_session("from0", true, None)).await;
     c.subscribe(1, "from0/t", QoS::AtLeastOnce).await;
     let mut d = Disconnect::new(ReasonCode::Success);
     d.properties.session_expiry_interval = Some(100);
     c.send(d).await;
-    expect_disconnect(&mut c, ReasonCode::ProtocolError).await;
+    c.expect_disconnect(ReasonCode::ProtocolError).await;
     let mut publisher = broker.connect_v5("pub").await;
     assert_eq!(
-        publish_qos1(&mut publisher, "from0/t", "x", 1).await,
+        publisher.publish_qos1("from0/t", "x", 1).await,
         ReasonCode::NoMatchingSubscribers
     );
-    let (_c, connack) = broker.connect(v5("from0", false, None)).await;
+    let (_c, connack) = broker.connect(v5_session("from0", false, None)).await;
     assert!(!connack.session_present);
     broker.stop().await;
 }
@@ -660,11 +553,11 @@ async fn mqtt_3_14_2_2_disconnect_cannot_set_expiry_after_zero() {
 #[tokio::test]
 async fn mqtt_3_14_2_2_disconnect_cannot_set_expiry_after_explicit_zero() {
     let broker = TestBroker::start().await;
-    let (mut c, _) = broker.connect(v5("from0x", true, Some(0))).await;
+    let (mut c, _) = broker.connect(v5_session("from0x", true, Some(0))).await;
     let mut d = Disconnect::new(ReasonCode::Success);
     d.properties.session_expiry_interval = Some(1);
     c.send(d).await;
-    expect_disconnect(&mut c, ReasonCode::ProtocolError).await;
+    c.expect_disconnect(ReasonCode::ProtocolError).await;
     broker.stop().await;
 }
 
@@ -769,21 +662,21 @@ async fn expect_resent_then_queued<S: AsyncRead + AsyncWrite + Unpin>(
 #[tokio::test]
 async fn mqtt_4_4_0_1_resend_unacknowledged_on_resume_v5() {
     let broker = TestBroker::start().await;
-    let (mut sub, _) = broker.connect(v5("rs5", true, Some(300))).await;
+    let (mut sub, _) = broker.connect(v5_session("rs5", true, Some(300))).await;
     sub.subscribe(1, "rs/#", QoS::ExactlyOnce).await;
     let mut publisher = broker.connect_v5("pub").await;
     let ids = four_in_flight(&mut sub, &mut publisher).await;
-    disconnect(sub).await;
+    sub.disconnect_normally().await;
     assert_eq!(
-        publish_qos1(&mut publisher, "rs/5", "m5", 9).await,
+        publisher.publish_qos1("rs/5", "m5", 9).await,
         ReasonCode::Success
     );
-    let (mut sub, connack) = broker.connect(v5("rs5", false, Some(300))).await;
+    let (mut sub, connack) = broker.connect(v5_session("rs5", false, Some(300))).await;
     assert!(connack.session_present);
     expect_resent_then_queued(&mut sub, ids).await;
     // Acknowledged exchanges are over: a further resumption re-sends nothing.
-    disconnect(sub).await;
-    let (mut sub, connack) = broker.connect(v5("rs5", false, Some(300))).await;
+    sub.disconnect_normally().await;
+    let (mut sub, connack) = broker.connect(v5_session("rs5", false, Some(300))).await;
     assert!(connack.session_present);
     sub.expect_nothing(Duration::from_millis(300)).await;
     broker.stop().await;
@@ -795,19 +688,19 @@ async fn mqtt_4_4_0_1_resend_unacknowledged_on_resume_v5() {
 async fn mqtt_4_4_0_1_resend_unacknowledged_on_resume_v311() {
     let broker = TestBroker::start().await;
     let (mut sub, _) = broker
-        .connect(v3(ProtocolVersion::V3_1_1, "rs4", false))
+        .connect(v3_session(ProtocolVersion::V3_1_1, "rs4", false))
         .await;
     sub.subscribe(1, "rs/#", QoS::ExactlyOnce).await;
     let mut publisher = broker.connect_v311("pub").await;
     let ids = four_in_flight(&mut sub, &mut publisher).await;
     sub.drop_connection().await;
     // The broker must have noticed the close before m5 is published.
-    wait_offline(&broker, "rs4").await;
+    broker.wait_detached("rs4").await;
     publisher
         .publish_complete(publish("rs/5", "m5", QoS::AtLeastOnce))
         .await;
     let (mut sub, connack) = broker
-        .connect(v3(ProtocolVersion::V3_1_1, "rs4", false))
+        .connect(v3_session(ProtocolVersion::V3_1_1, "rs4", false))
         .await;
     assert!(connack.session_present);
     expect_resent_then_queued(&mut sub, ids).await;
@@ -819,15 +712,15 @@ async fn mqtt_4_4_0_1_resend_unacknowledged_on_resume_v311() {
 #[tokio::test]
 async fn mqtt_4_4_0_1_resend_on_takeover_v5() {
     let broker = TestBroker::start().await;
-    let (mut sub, _) = broker.connect(v5("rst", true, Some(300))).await;
+    let (mut sub, _) = broker.connect(v5_session("rst", true, Some(300))).await;
     sub.subscribe(1, "rs/#", QoS::ExactlyOnce).await;
     let mut publisher = broker.connect_v5("pub").await;
     let ids = four_in_flight(&mut sub, &mut publisher).await;
-    let (mut new, connack) = broker.connect(v5("rst", false, Some(300))).await;
+    let (mut new, connack) = broker.connect(v5_session("rst", false, Some(300))).await;
     assert!(connack.session_present);
-    expect_disconnect(&mut sub, ReasonCode::SessionTakenOver).await;
+    sub.expect_disconnect(ReasonCode::SessionTakenOver).await;
     assert_eq!(
-        publish_qos1(&mut publisher, "rs/5", "m5", 9).await,
+        publisher.publish_qos1("rs/5", "m5", 9).await,
         ReasonCode::Success
     );
     expect_resent_then_queued(&mut new, ids).await;
@@ -839,12 +732,12 @@ async fn mqtt_4_4_0_1_resend_on_takeover_v5() {
 #[tokio::test]
 async fn mqtt_3_1_2_4_clean_start_discards_in_flight() {
     let broker = TestBroker::start().await;
-    let (mut sub, _) = broker.connect(v5("rsc", true, Some(300))).await;
+    let (mut sub, _) = broker.connect(v5_session("rsc", true, Some(300))).await;
     sub.subscribe(1, "rs/#", QoS::ExactlyOnce).await;
     let mut publisher = broker.connect_v5("pub").await;
     four_in_flight(&mut sub, &mut publisher).await;
-    disconnect(sub).await;
-    let (mut sub, connack) = broker.connect(v5("rsc", true, Some(300))).await;
+    sub.disconnect_normally().await;
+    let (mut sub, connack) = broker.connect(v5_session("rsc", true, Some(300))).await;
     assert!(!connack.session_present);
     sub.expect_nothing(Duration::from_millis(300)).await;
     broker.stop().await;
@@ -855,7 +748,7 @@ async fn mqtt_3_1_2_4_clean_start_discards_in_flight() {
 #[tokio::test]
 async fn mqtt_4_4_0_2_rejected_pubrec_not_resent() {
     let broker = TestBroker::start().await;
-    let (mut sub, _) = broker.connect(v5("rej", true, Some(300))).await;
+    let (mut sub, _) = broker.connect(v5_session("rej", true, Some(300))).await;
     sub.subscribe(1, "rej/#", QoS::ExactlyOnce).await;
     let mut publisher = broker.connect_v5("pub").await;
     publish_qos2(&mut publisher, "rej/1", "no").await;
@@ -868,8 +761,8 @@ async fn mqtt_4_4_0_2_rejected_pubrec_not_resent() {
     .await;
     // No PUBREL for a refused PUBREC.
     sub.expect_nothing(Duration::from_millis(200)).await;
-    disconnect(sub).await;
-    let (mut sub, connack) = broker.connect(v5("rej", false, Some(300))).await;
+    sub.disconnect_normally().await;
+    let (mut sub, connack) = broker.connect(v5_session("rej", false, Some(300))).await;
     assert!(connack.session_present);
     sub.expect_nothing(Duration::from_millis(300)).await;
     broker.stop().await;
@@ -889,9 +782,9 @@ async fn mqtt_4_3_3_10_inbound_qos2_state_survives_resumption() {
         (ProtocolVersion::V3_1_1, "in2-4"),
     ] {
         let resume = if version.is_v5() {
-            v5(id, false, Some(300))
+            v5_session(id, false, Some(300))
         } else {
-            v3(version, id, false)
+            v3_session(version, id, false)
         };
         // v5: a new session that outlives the connection; 3.1.1: CleanSession 0.
         let mut first = resume.clone();
@@ -906,7 +799,7 @@ async fn mqtt_4_3_3_10_inbound_qos2_state_survives_resumption() {
         }
         assert_eq!(payload(&sub.recv_publish().await), id);
         c.drop_connection().await;
-        wait_offline(&broker, id).await;
+        broker.wait_detached(id).await;
 
         let (mut c, connack) = broker.connect(resume).await;
         assert!(connack.session_present, "{version}");
@@ -925,7 +818,7 @@ async fn mqtt_4_3_3_10_inbound_qos2_state_survives_resumption() {
             other => panic!("expected PUBCOMP, got {other:?}"),
         }
         sub.expect_nothing(Duration::from_millis(200)).await;
-        disconnect(c).await;
+        c.disconnect_normally().await;
     }
     broker.stop().await;
 }
@@ -935,7 +828,7 @@ async fn mqtt_4_3_3_10_inbound_qos2_state_survives_resumption() {
 #[tokio::test]
 async fn mqtt_3_1_2_4_clean_start_discards_inbound_qos2_state() {
     let broker = TestBroker::start().await;
-    let (mut c, _) = broker.connect(v5("in2c", true, Some(300))).await;
+    let (mut c, _) = broker.connect(v5_session("in2c", true, Some(300))).await;
     let mut p = publish("in2c/t", "x", QoS::ExactlyOnce);
     p.packet_id = Some(pid(7));
     c.send(p).await;
@@ -943,8 +836,8 @@ async fn mqtt_3_1_2_4_clean_start_discards_inbound_qos2_state() {
         Packet::PubRec(r) => assert_eq!(r.packet_id, pid(7)),
         other => panic!("expected PUBREC, got {other:?}"),
     }
-    disconnect(c).await;
-    let (mut c, connack) = broker.connect(v5("in2c", true, Some(300))).await;
+    c.disconnect_normally().await;
+    let (mut c, connack) = broker.connect(v5_session("in2c", true, Some(300))).await;
     assert!(!connack.session_present);
     c.send(Packet::PubRel(PubResponse::new(pid(7)))).await;
     match c.recv().await {

@@ -14,45 +14,15 @@ use std::collections::BTreeSet;
 use std::num::NonZeroU16;
 use std::time::Duration;
 
-use midge_proto::{Connect, Packet, ProtocolVersion, PubResponse, QoS, ReasonCode};
-use midge_testkit::{TestBroker, TestClient, WAIT, connect, pid, publish};
+use midge_proto::{Connect, Packet, PubResponse, QoS, ReasonCode};
+use midge_testkit::{QUIET, TestBroker, TestClient, WAIT, pid, publish};
 use tokio::net::TcpStream;
 
-const QUIET: Duration = Duration::from_millis(300);
-
 type Client = TestClient<TcpStream>;
-
-async fn v5_with(broker: &TestBroker, id: &str, edit: impl FnOnce(&mut Connect)) -> Client {
-    let mut c = connect(ProtocolVersion::V5, id);
-    edit(&mut c);
-    let (client, connack) = broker.connect(c).await;
-    assert_eq!(connack.reason_code, ReasonCode::Success);
-    client
-}
 
 fn persistent(c: &mut Connect) {
     c.clean_start = false;
     c.properties.session_expiry_interval = Some(600);
-}
-
-/// Publishes "0".."n-1" to `topic` at `qos`, each flow completed.
-async fn publish_n(publ: &mut Client, topic: &str, qos: QoS, n: usize) {
-    for i in 0..n {
-        let mut p = publish(topic, &i.to_string(), qos);
-        if qos != QoS::AtMostOnce {
-            p.packet_id = Some(pid(u16::try_from(i + 1).unwrap()));
-        }
-        publ.publish_complete(p).await;
-    }
-}
-
-/// Acknowledges `p` as its QoS requires.
-async fn ack(c: &mut Client, p: &midge_proto::Publish) {
-    match (p.qos, p.packet_id) {
-        (QoS::AtLeastOnce, Some(id)) => c.send(Packet::PubAck(PubResponse::new(id))).await,
-        (QoS::ExactlyOnce, Some(id)) => c.send(Packet::PubRec(PubResponse::new(id))).await,
-        _ => {}
-    }
 }
 
 /// Reads (and acknowledges) PUBLISHes from `clients` in turn until `n` have
@@ -71,7 +41,7 @@ async fn collect_n(clients: &mut [&mut Client], n: usize) -> Vec<Vec<(String, Qo
             match c.try_recv(Duration::from_millis(20)).await {
                 None => {}
                 Some(Packet::Publish(p)) => {
-                    ack(c, &p).await;
+                    c.ack(&p).await;
                     got[i].push((String::from_utf8(p.payload.to_vec()).unwrap(), p.qos));
                 }
                 Some(Packet::PubRel(r)) => {
@@ -115,7 +85,7 @@ async fn mqtt_4_8_2_each_message_to_exactly_one_member_per_group() {
     plain.subscribe(1, "sh/t", QoS::AtLeastOnce).await;
 
     let mut publ = broker.connect_v5("pub").await;
-    publish_n(&mut publ, "sh/t", QoS::AtLeastOnce, N).await;
+    publ.publish_n("sh/t", QoS::AtLeastOnce, N).await;
 
     let group = collect_n(&mut [&mut m1, &mut m2], N).await;
     let (g1, g2) = (payloads(&group[0]), payloads(&group[1]));
@@ -153,7 +123,7 @@ async fn mqtt_4_8_2_3_granted_qos_of_each_member_respected() {
     low.subscribe(1, "$share/g/q/t", QoS::AtMostOnce).await;
     high.subscribe(1, "$share/g/q/t", QoS::ExactlyOnce).await;
     let mut publ = broker.connect_v5("pub").await;
-    publish_n(&mut publ, "q/t", QoS::ExactlyOnce, N).await;
+    publ.publish_n("q/t", QoS::ExactlyOnce, N).await;
     let got = collect_n(&mut [&mut low, &mut high], N).await;
     let (low_got, high_got) = (&got[0], &got[1]);
     assert!(
@@ -207,16 +177,17 @@ async fn mqtt_4_8_2_queued_messages_go_to_remaining_member_on_disconnect() {
     const N: usize = 12;
     let broker = TestBroker::start().await;
     // A has a window of one: most of its share waits in its queue.
-    let mut a = v5_with(&broker, "a", |c| {
-        persistent(c);
-        c.properties.receive_maximum = NonZeroU16::new(1);
-    })
-    .await;
+    let mut a = broker
+        .connect_v5_with("a", |c| {
+            persistent(c);
+            c.properties.receive_maximum = NonZeroU16::new(1);
+        })
+        .await;
     let mut b = broker.connect_v5("b").await;
     a.subscribe(1, "$share/g/hand/t", QoS::AtLeastOnce).await;
     b.subscribe(1, "$share/g/hand/t", QoS::AtLeastOnce).await;
     let mut publ = broker.connect_v5("pub").await;
-    publish_n(&mut publ, "hand/t", QoS::AtLeastOnce, N).await;
+    publ.publish_n("hand/t", QoS::AtLeastOnce, N).await;
 
     let held = a.recv_publish().await; // never acknowledged
     let held = String::from_utf8(held.payload.to_vec()).unwrap();
@@ -239,7 +210,7 @@ async fn qos2_held_by_a(
     broker: &TestBroker,
     a_edit: impl FnOnce(&mut Connect),
 ) -> (Client, Client, midge_proto::Publish) {
-    let mut a = v5_with(broker, "a", a_edit).await;
+    let mut a = broker.connect_v5_with("a", a_edit).await;
     let mut b = broker.connect_v5("b").await;
     a.subscribe(1, "$share/g/q2/t", QoS::ExactlyOnce).await;
     b.subscribe(1, "$share/g/q2/t", QoS::ExactlyOnce).await;
@@ -262,7 +233,7 @@ async fn qos2_held_by_a(
             }
             match b.try_recv(Duration::from_millis(20)).await {
                 Some(Packet::Publish(p)) => {
-                    ack(&mut b, &p).await;
+                    b.ack(&p).await;
                     break;
                 }
                 Some(Packet::PubRel(r)) => {
@@ -288,7 +259,7 @@ async fn mqtt_4_8_2_4_qos2_in_flight_completed_with_same_member_after_reconnect(
     a.drop_connection().await;
     b.expect_no_publish(QUIET).await;
 
-    let mut a = v5_with(&broker, "a", persistent).await;
+    let mut a = broker.connect_v5_with("a", persistent).await;
     let again = a.recv_publish().await;
     assert!(again.dup);
     assert_eq!(again.packet_id, held.packet_id);
@@ -408,7 +379,7 @@ async fn mqtt_3_10_4_1_unsubscribed_member_leaves_shared_group() {
     assert_eq!(ack.reason_codes, vec![ReasonCode::NoSubscriptionExisted]);
 
     let mut publ = broker.connect_v5("pub").await;
-    publish_n(&mut publ, "u/t", QoS::AtLeastOnce, N).await;
+    publ.publish_n("u/t", QoS::AtLeastOnce, N).await;
     let got = collect_n(&mut [&mut a, &mut b], N).await;
     assert!(got[0].is_empty(), "{:?}", got[0]);
     let b_got: BTreeSet<String> = payloads(&got[1]).into_iter().collect();

@@ -13,22 +13,14 @@
 
 use std::collections::BTreeSet;
 use std::num::NonZeroU32;
-use std::time::Duration;
 
 use midge_proto::{
     Packet, ProtocolVersion, QoS, ReasonCode, Subscribe, SubscriptionOptions, TopicFilter,
 };
-use midge_testkit::{TestBroker, TestClient, connect, filter, pid, publish};
+use midge_testkit::{QUIET, TestBroker, TestClient, filter, pid, publish, raw_subscribe};
 use tokio::net::TcpStream;
 
-const QUIET: Duration = Duration::from_millis(300);
 const VERSIONS: [ProtocolVersion; 2] = [ProtocolVersion::V5, ProtocolVersion::V3_1_1];
-
-async fn client(broker: &TestBroker, version: ProtocolVersion, id: &str) -> TestClient<TcpStream> {
-    let (c, connack) = broker.connect(connect(version, id)).await;
-    assert_eq!(connack.reason_code, ReasonCode::Success);
-    c
-}
 
 /// SUBSCRIBE of `filter_text` at `qos` with Subscription Identifier `sub_id`.
 async fn subscribe_id(
@@ -64,20 +56,6 @@ fn ids(p: &midge_proto::Publish) -> Vec<u32> {
     v
 }
 
-/// Raw SUBSCRIBE bytes: one filter with the options byte `options`.
-fn raw_subscribe(version: ProtocolVersion, id: u16, filter_text: &str, options: u8) -> Vec<u8> {
-    let mut body = id.to_be_bytes().to_vec();
-    if version.is_v5() {
-        body.push(0);
-    }
-    body.extend_from_slice(&u16::try_from(filter_text.len()).unwrap().to_be_bytes());
-    body.extend_from_slice(filter_text.as_bytes());
-    body.push(options);
-    let mut packet = vec![0x82, u8::try_from(body.len()).unwrap()];
-    packet.extend_from_slice(&body);
-    packet
-}
-
 /// Subscribes one client per filter (plus the sentinel topic `end`), publishes
 /// every topic at QoS 1 then `end`, and returns, per filter, the topics received.
 async fn matching_matrix(
@@ -88,13 +66,13 @@ async fn matching_matrix(
     let broker = TestBroker::start().await;
     let mut subs = Vec::new();
     for (i, f) in filters.iter().enumerate() {
-        let mut s = client(&broker, version, &format!("sub{i}")).await;
+        let mut s = broker.connect_version(version, &format!("sub{i}")).await;
         let ack = s.subscribe(1, f, QoS::AtMostOnce).await;
         assert_eq!(ack.reason_codes, vec![ReasonCode::Success], "{f}");
         s.subscribe(2, "end", QoS::AtMostOnce).await;
         subs.push(((*f).to_owned(), s));
     }
-    let mut publ = client(&broker, version, "pub").await;
+    let mut publ = broker.connect_version(version, "pub").await;
     for (i, t) in topics.iter().enumerate() {
         let mut p = publish(t, t, QoS::AtLeastOnce);
         p.packet_id = Some(pid(u16::try_from(i + 1).unwrap()));
@@ -136,7 +114,7 @@ fn check_matrix(
 #[tokio::test]
 async fn mqtt_3_3_4_2_overlapping_subscriptions_one_copy_max_qos_all_ids() {
     let broker = TestBroker::start().await;
-    let mut sub = client(&broker, ProtocolVersion::V5, "sub").await;
+    let mut sub = broker.connect_version(ProtocolVersion::V5, "sub").await;
     assert_eq!(
         subscribe_id(&mut sub, 1, "a/+", QoS::AtLeastOnce, Some(1)).await,
         vec![ReasonCode::GrantedQoS1]
@@ -146,7 +124,7 @@ async fn mqtt_3_3_4_2_overlapping_subscriptions_one_copy_max_qos_all_ids() {
         vec![ReasonCode::GrantedQoS2]
     );
     subscribe_id(&mut sub, 3, "a/b", QoS::AtMostOnce, None).await;
-    let mut publ = client(&broker, ProtocolVersion::V5, "pub").await;
+    let mut publ = broker.connect_version(ProtocolVersion::V5, "pub").await;
 
     // a/b matches all three: QoS 2 (max), ids 1 and 2.
     publ.publish_complete(publish("a/b", "1", QoS::ExactlyOnce))
@@ -181,11 +159,11 @@ async fn mqtt_3_3_4_2_overlapping_subscriptions_one_copy_max_qos_all_ids() {
 #[tokio::test]
 async fn mqtt_3_3_5_1_v311_overlapping_subscriptions_delivered_at_max_qos() {
     let broker = TestBroker::start().await;
-    let mut sub = client(&broker, ProtocolVersion::V3_1_1, "sub").await;
+    let mut sub = broker.connect_version(ProtocolVersion::V3_1_1, "sub").await;
     sub.subscribe(1, "a/+", QoS::AtMostOnce).await;
     sub.subscribe(2, "a/#", QoS::ExactlyOnce).await;
     sub.subscribe(3, "#", QoS::AtLeastOnce).await;
-    let mut publ = client(&broker, ProtocolVersion::V3_1_1, "pub").await;
+    let mut publ = broker.connect_version(ProtocolVersion::V3_1_1, "pub").await;
     publ.publish_complete(publish("a/b", "x", QoS::ExactlyOnce))
         .await;
     let mut copies = vec![sub.recv_publish_acking().await];
@@ -213,11 +191,11 @@ async fn mqtt_3_3_5_1_v311_overlapping_subscriptions_delivered_at_max_qos() {
 #[tokio::test]
 async fn mqtt_3_3_4_3_subscription_identifier_forwarded() {
     let broker = TestBroker::start().await;
-    let mut sub = client(&broker, ProtocolVersion::V5, "sub").await;
+    let mut sub = broker.connect_version(ProtocolVersion::V5, "sub").await;
     subscribe_id(&mut sub, 1, "sid/big", QoS::AtMostOnce, Some(268_435_455)).await;
     subscribe_id(&mut sub, 2, "sid/small", QoS::AtMostOnce, Some(1)).await;
     subscribe_id(&mut sub, 3, "sid/none", QoS::AtMostOnce, None).await;
-    let mut publ = client(&broker, ProtocolVersion::V5, "pub").await;
+    let mut publ = broker.connect_version(ProtocolVersion::V5, "pub").await;
     for t in ["sid/big", "sid/small", "sid/none"] {
         publ.publish_complete(publish(t, "x", QoS::AtLeastOnce))
             .await;
@@ -246,10 +224,10 @@ async fn mqtt_3_3_4_3_subscription_identifier_forwarded() {
 async fn mqtt_3_8_4_3_resubscribe_replaces_subscription_options() {
     for version in VERSIONS {
         let broker = TestBroker::start().await;
-        let mut sub = client(&broker, version, "sub").await;
+        let mut sub = broker.connect_version(version, "sub").await;
         let v5 = version.is_v5();
         subscribe_id(&mut sub, 1, "re/t", QoS::AtMostOnce, v5.then_some(1)).await;
-        let mut publ = client(&broker, version, "pub").await;
+        let mut publ = broker.connect_version(version, "pub").await;
         publ.publish_complete(publish("re/t", "before", QoS::ExactlyOnce))
             .await;
         let got = sub.recv_publish_acking().await;
@@ -450,8 +428,9 @@ async fn mqtt_4_7_1_1_invalid_filter_closes_connection_without_suback() {
             .into_iter()
             .enumerate()
         {
-            let mut c = client(&broker, version, &format!("c{i}")).await;
-            c.send_bytes(&raw_subscribe(version, 1, bad, 1)).await;
+            let mut c = broker.connect_version(version, &format!("c{i}")).await;
+            c.send_bytes(&raw_subscribe(version, 1, bad.as_bytes(), 1))
+                .await;
             let disconnect = c.expect_close().await;
             if version.is_v5() {
                 let d = disconnect.unwrap_or_else(|| panic!("{bad:?}: DISCONNECT expected"));
@@ -471,9 +450,9 @@ async fn mqtt_4_7_1_1_invalid_filter_closes_connection_without_suback() {
         }
         // Nothing was subscribed: a valid client sees the broker still works
         // and nobody got "a/b".
-        let mut probe = client(&broker, version, "probe").await;
+        let mut probe = broker.connect_version(version, "probe").await;
         probe.subscribe(1, "a/#", QoS::AtMostOnce).await;
-        let mut publ = client(&broker, version, "pub").await;
+        let mut publ = broker.connect_version(version, "pub").await;
         publ.send(publish("a/b", "x", QoS::AtMostOnce)).await;
         probe.recv_publish().await;
         broker.stop().await;
@@ -488,10 +467,10 @@ async fn mqtt_4_7_1_1_invalid_filter_closes_connection_without_suback() {
 async fn mqtt_3_10_4_1_unsubscribe_stops_delivery() {
     for version in VERSIONS {
         let broker = TestBroker::start().await;
-        let mut sub = client(&broker, version, "sub").await;
+        let mut sub = broker.connect_version(version, "sub").await;
         sub.subscribe(1, "un/a", QoS::AtLeastOnce).await;
         sub.subscribe(2, "un/b", QoS::AtLeastOnce).await;
-        let mut publ = client(&broker, version, "pub").await;
+        let mut publ = broker.connect_version(version, "pub").await;
         publ.publish_complete(publish("un/a", "1", QoS::AtLeastOnce))
             .await;
         assert_eq!(&sub.recv_publish_acking().await.payload[..], b"1");
@@ -525,7 +504,7 @@ async fn mqtt_3_10_4_1_unsubscribe_stops_delivery() {
 #[tokio::test]
 async fn mqtt_3_11_3_1_unsuback_reason_code_per_filter() {
     let broker = TestBroker::start().await;
-    let mut sub = client(&broker, ProtocolVersion::V5, "sub").await;
+    let mut sub = broker.connect_version(ProtocolVersion::V5, "sub").await;
     sub.subscribe(1, "u/a", QoS::AtMostOnce).await;
     sub.subscribe(2, "u/b/#", QoS::AtMostOnce).await;
     sub.subscribe(3, "c/+", QoS::AtMostOnce).await;
@@ -543,7 +522,7 @@ async fn mqtt_3_11_3_1_unsuback_reason_code_per_filter() {
             ReasonCode::NoSubscriptionExisted,
         ]
     );
-    let mut publ = client(&broker, ProtocolVersion::V5, "pub").await;
+    let mut publ = broker.connect_version(ProtocolVersion::V5, "pub").await;
     for t in ["u/a", "u/b/c", "c/x"] {
         publ.publish_complete(publish(t, t, QoS::AtLeastOnce)).await;
     }
@@ -558,7 +537,7 @@ async fn mqtt_3_11_3_1_unsuback_reason_code_per_filter() {
 #[tokio::test]
 async fn mqtt_3_10_4_5_v311_unsuback_without_payload_even_if_nothing_deleted() {
     let broker = TestBroker::start().await;
-    let mut sub = client(&broker, ProtocolVersion::V3_1_1, "sub").await;
+    let mut sub = broker.connect_version(ProtocolVersion::V3_1_1, "sub").await;
     let ack = sub.unsubscribe(9, &["never/subscribed", "x/#"]).await;
     assert_eq!(ack.packet_id, pid(9));
     assert!(ack.reason_codes.is_empty());
@@ -574,11 +553,11 @@ async fn mqtt_3_10_4_5_v311_unsuback_without_payload_even_if_nothing_deleted() {
 #[tokio::test]
 async fn mqtt_3_8_3_3_no_local_own_messages_not_forwarded() {
     let broker = TestBroker::start().await;
-    let mut a = client(&broker, ProtocolVersion::V5, "a").await;
+    let mut a = broker.connect_version(ProtocolVersion::V5, "a").await;
     let mut opts = SubscriptionOptions::new(QoS::AtLeastOnce);
     opts.no_local = true;
     a.subscribe_with(1, "nl/t", opts).await;
-    let mut b = client(&broker, ProtocolVersion::V5, "b").await;
+    let mut b = broker.connect_version(ProtocolVersion::V5, "b").await;
     b.subscribe(1, "nl/t", QoS::AtLeastOnce).await;
 
     // a's own message: only b gets it (publish_complete panics on any other
@@ -611,7 +590,7 @@ async fn mqtt_3_8_3_3_no_local_own_messages_not_forwarded() {
 async fn mqtt_3_9_3_1_suback_codes_in_filter_order() {
     for version in VERSIONS {
         let broker = TestBroker::start().await;
-        let mut sub = client(&broker, version, "sub").await;
+        let mut sub = broker.connect_version(version, "sub").await;
         let f = |t: &str| TopicFilter::new(t.to_owned()).unwrap();
         sub.send(Subscribe::new(
             pid(5),
@@ -637,7 +616,7 @@ async fn mqtt_3_9_3_1_suback_codes_in_filter_order() {
             }
             other => panic!("expected SUBACK, got {other:?}"),
         }
-        let mut publ = client(&broker, version, "pub").await;
+        let mut publ = broker.connect_version(version, "pub").await;
         for t in ["m/2", "m/0", "m/1"] {
             publ.publish_complete(publish(t, t, QoS::ExactlyOnce)).await;
         }
@@ -666,10 +645,10 @@ async fn mqtt_3_9_3_1_suback_codes_in_filter_order() {
 async fn mqtt_3_8_4_7_granted_qos_below_requested_is_respected() {
     for version in VERSIONS {
         let broker = TestBroker::with_config(|c| c.limits.maximum_qos = 1).await;
-        let mut sub = client(&broker, version, "sub").await;
+        let mut sub = broker.connect_version(version, "sub").await;
         let ack = sub.subscribe(1, "g/t", QoS::ExactlyOnce).await;
         assert_eq!(ack.reason_codes, vec![ReasonCode::GrantedQoS1], "{version}");
-        let mut publ = client(&broker, version, "pub").await;
+        let mut publ = broker.connect_version(version, "pub").await;
         publ.publish_complete(publish("g/t", "x", QoS::AtLeastOnce))
             .await;
         let got = sub.recv_publish_acking().await;
@@ -685,9 +664,9 @@ async fn mqtt_3_8_4_7_granted_qos_below_requested_is_respected() {
 async fn mqtt_3_10_4_3_unsubscribe_completes_started_qos_flows() {
     for version in VERSIONS {
         let broker = TestBroker::start().await;
-        let mut sub = client(&broker, version, "sub").await;
+        let mut sub = broker.connect_version(version, "sub").await;
         sub.subscribe(1, "inflight/t", QoS::ExactlyOnce).await;
-        let mut publ = client(&broker, version, "pub").await;
+        let mut publ = broker.connect_version(version, "pub").await;
         publ.publish_complete(publish("inflight/t", "q2", QoS::ExactlyOnce))
             .await;
         let mut q1 = publish("inflight/t", "q1", QoS::AtLeastOnce);

@@ -18,41 +18,17 @@ use bytes::Bytes;
 use midge_broker::broker::Shared;
 use midge_proto::session::InboundTopicAliases;
 use midge_proto::{
-    ByteString, Connect, Packet, ProtocolVersion, PubResponse, Publish, QoS, ReasonCode, TopicName,
+    ByteString, Connect, Packet, ProtocolVersion, PubResponse, Publish, QoS, ReasonCode,
 };
 use midge_testkit::{
-    TestBroker, TestClient, connect, duplex, memory_broker, pid, publish, test_config, topic,
+    QUIET, TestBroker, TestClient, aliased, connect, duplex, memory_broker, open_duplex, pid,
+    publish, test_config, topic, v5_session,
 };
 use tokio::io::DuplexStream;
-use tokio::net::TcpStream;
-
-const QUIET: Duration = Duration::from_millis(300);
-
-async fn v5(broker: &TestBroker, id: &str) -> TestClient<TcpStream> {
-    broker.connect_v5(id).await
-}
-
-async fn v5_with(
-    broker: &TestBroker,
-    id: &str,
-    edit: impl FnOnce(&mut Connect),
-) -> TestClient<TcpStream> {
-    let mut c = connect(ProtocolVersion::V5, id);
-    edit(&mut c);
-    let (client, connack) = broker.connect(c).await;
-    assert_eq!(connack.reason_code, ReasonCode::Success);
-    client
-}
 
 /// A persistent (Session Expiry 1 h) v5 client on the in-memory broker.
 async fn persistent(shared: &Arc<Shared>, id: &str, clean: bool) -> TestClient<DuplexStream> {
-    let mut c = connect(ProtocolVersion::V5, id);
-    c.clean_start = clean;
-    c.properties.session_expiry_interval = Some(3600);
-    let mut client = duplex(shared);
-    let connack = client.handshake(c).await;
-    assert_eq!(connack.reason_code, ReasonCode::Success);
-    client
+    open_duplex(shared, v5_session(id, clean, 3600)).await.0
 }
 
 /// Lets the broker's tasks run until `id`'s session is offline.
@@ -69,9 +45,9 @@ async fn wait_offline(shared: &Arc<Shared>, id: &str) {
 /// Publishes `p` from a fresh client and returns what a `#` subscriber gets.
 async fn forwarded(p: Publish) -> Publish {
     let broker = TestBroker::start().await;
-    let mut sub = v5(&broker, "sub").await;
+    let mut sub = broker.connect_v5("sub").await;
     sub.subscribe(1, "#", QoS::AtLeastOnce).await;
-    let mut publ = v5(&broker, "pub").await;
+    let mut publ = broker.connect_v5("pub").await;
     publ.publish_complete(p).await;
     let got = sub.recv_publish_acking().await;
     broker.stop().await;
@@ -98,9 +74,9 @@ fn user_properties() -> Vec<(ByteString, ByteString)> {
 #[tokio::test]
 async fn mqtt_3_3_2_17_18_user_properties_forwarded_unaltered_in_order() {
     let broker = TestBroker::start().await;
-    let mut sub = v5(&broker, "sub").await;
+    let mut sub = broker.connect_v5("sub").await;
     sub.subscribe(1, "up/#", QoS::AtLeastOnce).await;
-    let mut publ = v5(&broker, "pub").await;
+    let mut publ = broker.connect_v5("pub").await;
     let mut p = publish("up/t", "x", QoS::AtLeastOnce);
     p.retain = true;
     p.properties.user_properties = user_properties();
@@ -108,7 +84,7 @@ async fn mqtt_3_3_2_17_18_user_properties_forwarded_unaltered_in_order() {
     let got = sub.recv_publish_acking().await;
     assert_eq!(got.properties.user_properties, user_properties());
 
-    let mut later = v5(&broker, "later").await;
+    let mut later = broker.connect_v5("later").await;
     later.subscribe(1, "up/t", QoS::AtLeastOnce).await;
     let got = later.recv_publish_acking().await;
     assert!(got.retain);
@@ -169,9 +145,9 @@ async fn mqtt_3_3_2_20_content_type_forwarded_unaltered() {
 #[tokio::test]
 async fn mqtt_3_3_2_15_16_request_response_end_to_end() {
     let broker = TestBroker::start().await;
-    let mut responder = v5(&broker, "responder").await;
+    let mut responder = broker.connect_v5("responder").await;
     responder.subscribe(1, "svc/+/req", QoS::AtLeastOnce).await;
-    let mut requester = v5(&broker, "requester").await;
+    let mut requester = broker.connect_v5("requester").await;
     requester
         .subscribe(1, "replies/requester", QoS::AtLeastOnce)
         .await;
@@ -323,17 +299,6 @@ async fn mqtt_3_3_2_5_expired_queued_message_not_delivered() {
     assert_eq!(shared.metrics.dropped_expired.load(Ordering::Relaxed), 2);
 }
 
-fn aliased(topic_name: &str, alias: u16, payload: &str) -> Publish {
-    let t = if topic_name.is_empty() {
-        TopicName::empty()
-    } else {
-        topic(topic_name)
-    };
-    let mut p = Publish::new(t, Bytes::copy_from_slice(payload.as_bytes()));
-    p.properties.topic_alias = NonZeroU16::new(alias);
-    p
-}
-
 /// [MQTT-3.3.2-12]: the broker accepts every Topic Alias from 1 to the Topic
 /// Alias Maximum it announced: an alias set with a topic, then used with an
 /// empty topic, then remapped; subscribers get the real topic and no alias
@@ -341,7 +306,7 @@ fn aliased(topic_name: &str, alias: u16, payload: &str) -> Publish {
 #[tokio::test]
 async fn mqtt_3_3_2_12_inbound_topic_alias_set_then_used() {
     let broker = TestBroker::start().await;
-    let mut sub = v5(&broker, "sub").await;
+    let mut sub = broker.connect_v5("sub").await;
     sub.subscribe(1, "ta/#", QoS::AtMostOnce).await;
     let (mut publ, connack) = broker.connect(connect(ProtocolVersion::V5, "pub")).await;
     let max = connack
@@ -386,16 +351,16 @@ async fn mqtt_3_3_2_12_inbound_topic_alias_set_then_used() {
 #[tokio::test]
 async fn mqtt_3_3_2_9_topic_alias_zero_or_above_maximum_disconnects_0x94() {
     let broker = TestBroker::start().await;
-    let mut sub = v5(&broker, "sub").await;
+    let mut sub = broker.connect_v5("sub").await;
     sub.subscribe(1, "#", QoS::AtMostOnce).await;
 
-    let mut publ = v5(&broker, "pub1").await;
+    let mut publ = broker.connect_v5("pub1").await;
     publ.send(aliased("bad/alias", 33, "x")).await;
     let d = publ.expect_close().await.expect("DISCONNECT");
     assert_eq!(d.reason_code, ReasonCode::TopicAliasInvalid);
 
     // Alias 0, hand-encoded: topic "t", properties [0x23 0x00 0x00], payload "x".
-    let mut publ = v5(&broker, "pub2").await;
+    let mut publ = broker.connect_v5("pub2").await;
     publ.send_bytes(&[0x30, 0x08, 0x00, 0x01, b't', 0x03, 0x23, 0x00, 0x00, b'x'])
         .await;
     let d = publ.expect_close().await.expect("DISCONNECT");
@@ -410,18 +375,18 @@ async fn mqtt_3_3_2_9_topic_alias_zero_or_above_maximum_disconnects_0x94() {
 #[tokio::test]
 async fn mqtt_3_3_2_7_topic_alias_not_carried_to_next_connection() {
     let broker = TestBroker::start().await;
-    let mut sub = v5(&broker, "sub").await;
+    let mut sub = broker.connect_v5("sub").await;
     sub.subscribe(1, "#", QoS::AtMostOnce).await;
     let edit = |c: &mut Connect| {
         c.clean_start = false;
         c.properties.session_expiry_interval = Some(600);
     };
-    let mut publ = v5_with(&broker, "pub", edit).await;
+    let mut publ = broker.connect_v5_with("pub", edit).await;
     publ.send(aliased("carry/t", 1, "one")).await;
     assert_eq!(&sub.recv_publish().await.payload[..], b"one");
     publ.disconnect(ReasonCode::Success).await;
 
-    let mut publ = v5_with(&broker, "pub", edit).await;
+    let mut publ = broker.connect_v5_with("pub", edit).await;
     publ.send(aliased("", 1, "two")).await;
     let d = publ.expect_close().await.expect("DISCONNECT");
     assert_eq!(d.reason_code, ReasonCode::ProtocolError);
@@ -434,14 +399,13 @@ async fn mqtt_3_3_2_7_topic_alias_not_carried_to_next_connection() {
 #[tokio::test]
 async fn mqtt_3_1_2_27_no_outbound_topic_alias_without_maximum() {
     let broker = TestBroker::start().await;
-    let mut absent = v5(&broker, "absent").await;
-    let mut zero = v5_with(&broker, "zero", |c| {
-        c.properties.topic_alias_maximum = Some(0)
-    })
-    .await;
+    let mut absent = broker.connect_v5("absent").await;
+    let mut zero = broker
+        .connect_v5_with("zero", |c| c.properties.topic_alias_maximum = Some(0))
+        .await;
     absent.subscribe(1, "na/#", QoS::AtMostOnce).await;
     zero.subscribe(1, "na/#", QoS::AtMostOnce).await;
-    let mut publ = v5(&broker, "pub").await;
+    let mut publ = broker.connect_v5("pub").await;
     for i in 0..6 {
         let t = format!("na/{}", i % 2);
         publ.send(publish(&t, &t, QoS::AtMostOnce)).await;
@@ -462,12 +426,11 @@ async fn mqtt_3_1_2_27_no_outbound_topic_alias_without_maximum() {
 #[tokio::test]
 async fn mqtt_3_1_2_26_outbound_topic_alias_never_above_client_maximum() {
     let broker = TestBroker::start().await;
-    let mut sub = v5_with(&broker, "sub", |c| {
-        c.properties.topic_alias_maximum = Some(2)
-    })
-    .await;
+    let mut sub = broker
+        .connect_v5_with("sub", |c| c.properties.topic_alias_maximum = Some(2))
+        .await;
     sub.subscribe(1, "oa/#", QoS::AtLeastOnce).await;
-    let mut publ = v5(&broker, "pub").await;
+    let mut publ = broker.connect_v5("pub").await;
     let topics = [
         "oa/a", "oa/b", "oa/c", "oa/a", "oa/a", "oa/d", "oa/b", "oa/b", "oa/e", "oa/a",
     ];
@@ -510,13 +473,14 @@ async fn mqtt_3_1_2_24_alias_mapping_only_from_publishes_actually_sent() {
     let fits =
         u32::try_from(Packet::Publish(first.clone()).encoded_len(ProtocolVersion::V5)).unwrap();
     let broker = TestBroker::start().await;
-    let mut sub = v5_with(&broker, "sub", |c| {
-        c.properties.topic_alias_maximum = Some(4);
-        c.properties.maximum_packet_size = NonZeroU32::new(fits);
-    })
-    .await;
+    let mut sub = broker
+        .connect_v5_with("sub", |c| {
+            c.properties.topic_alias_maximum = Some(4);
+            c.properties.maximum_packet_size = NonZeroU32::new(fits);
+        })
+        .await;
     sub.subscribe(1, "big/#", QoS::AtMostOnce).await;
-    let mut publ = v5(&broker, "pub").await;
+    let mut publ = broker.connect_v5("pub").await;
     publ.send(first).await;
     publ.send(publish("big/t", "small", QoS::AtMostOnce)).await;
 
@@ -543,9 +507,9 @@ async fn mqtt_3_1_2_24_alias_mapping_only_from_publishes_actually_sent() {
 #[tokio::test]
 async fn mqtt_3_3_4_6_subscription_identifier_from_client_is_protocol_error() {
     let broker = TestBroker::start().await;
-    let mut sub = v5(&broker, "sub").await;
+    let mut sub = broker.connect_v5("sub").await;
     sub.subscribe(1, "#", QoS::AtMostOnce).await;
-    let mut publ = v5(&broker, "pub").await;
+    let mut publ = broker.connect_v5("pub").await;
     let mut p = publish("sid/from/client", "x", QoS::AtMostOnce);
     p.properties.subscription_identifiers = vec![NonZeroU32::new(3).unwrap()];
     publ.send(p).await;
@@ -560,9 +524,9 @@ async fn mqtt_3_3_4_6_subscription_identifier_from_client_is_protocol_error() {
 #[tokio::test]
 async fn mqtt_3_3_2_14_response_topic_with_wildcard_closes_connection() {
     let broker = TestBroker::start().await;
-    let mut sub = v5(&broker, "sub").await;
+    let mut sub = broker.connect_v5("sub").await;
     sub.subscribe(1, "#", QoS::AtMostOnce).await;
-    let mut publ = v5(&broker, "pub").await;
+    let mut publ = broker.connect_v5("pub").await;
     // Topic "t", properties [0x08 "a/#"], payload "x".
     publ.send_bytes(&[
         0x30, 0x0B, 0x00, 0x01, b't', 0x06, 0x08, 0x00, 0x03, b'a', b'/', b'#', b'x',

@@ -14,15 +14,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
 use midge_broker::Config;
 use midge_broker::broker::Shared;
-use midge_proto::property::WillProperties;
-use midge_proto::{
-    ConnAck, Connect, Disconnect, Packet, ProtocolVersion, PubResponse, Publish, QoS, ReasonCode,
-    Will,
+use midge_proto::{Disconnect, Packet, ProtocolVersion, PubResponse, Publish, QoS, ReasonCode};
+use midge_testkit::{
+    Event, TestClient, advance_to, connect, delayed_will, duplex, memory_broker, open_duplex,
+    publish, run_paused_with_watchdog, v5_session, will_watcher,
 };
-use midge_testkit::{Event, TestClient, connect, duplex, memory_broker, publish, topic};
 use tokio::io::DuplexStream;
 use tokio::time::Instant;
 
@@ -36,52 +34,9 @@ fn secs(n: u64) -> Duration {
     Duration::from_secs(n)
 }
 
-/// Opens a connection and completes the handshake with `c`.
-async fn open(shared: &Arc<Shared>, c: Connect) -> (Client, ConnAck) {
-    let mut client = duplex(shared);
-    let connack = client.handshake(c).await;
-    assert_eq!(connack.reason_code, ReasonCode::Success, "{connack:?}");
-    (client, connack)
-}
-
-/// A v5 CONNECT for `id` with `clean_start` and Session Expiry Interval `expiry`.
-fn v5_session(id: &str, clean_start: bool, expiry: u32) -> Connect {
-    let mut c = connect(ProtocolVersion::V5, id);
-    c.clean_start = clean_start;
-    c.properties.session_expiry_interval = Some(expiry);
-    c
-}
-
-/// Sends DISCONNECT 0x00 and waits for the broker to close the connection (it
-/// lets go of the session in the same step).
-async fn disconnect_normally(mut client: Client) {
-    client.send(Disconnect::new(ReasonCode::Success)).await;
-    assert_eq!(client.expect_close().await, None);
-}
-
 /// Sleeps on the virtual clock until `at` after `start`.
 async fn at(start: Instant, offset: Duration) {
     tokio::time::sleep_until(start + offset).await;
-}
-
-/// Lets the broker process what was sent, then moves the paused clock to
-/// `start + offset` by hand (no auto-advance, which a busy task would block)
-/// and lets every task run.
-async fn advance_to(start: Instant, offset: Duration) {
-    // Whatever was sent so far is processed at the current time first.
-    settle().await;
-    let target = start + offset;
-    let now = Instant::now();
-    assert!(target >= now, "advance_to goes back in time");
-    tokio::time::advance(target - now).await;
-    settle().await;
-}
-
-/// Lets every runnable task (the broker's connection tasks) run.
-async fn settle() {
-    for _ in 0..20 {
-        tokio::task::yield_now().await;
-    }
 }
 
 /// The connection is open and nothing has arrived.
@@ -109,15 +64,6 @@ async fn assert_closed(client: &mut Client, code: Option<ReasonCode>) {
     }
 }
 
-/// PINGREQ answered by PINGRESP: the connection is open and was just active.
-async fn ping(client: &mut Client) {
-    client.send(Packet::PingReq).await;
-    match client.recv().await {
-        Packet::PingResp => {}
-        other => panic!("expected PINGRESP, got {other:?}"),
-    }
-}
-
 /// Waits for the close; returns when it happened (relative to `start`) and the
 /// DISCONNECT reason code sent first, if any.
 async fn close_time(client: &mut Client, start: Instant) -> (Duration, Option<ReasonCode>) {
@@ -137,7 +83,7 @@ async fn mqtt_3_1_2_22_keep_alive_1s_closes_at_1_5s_not_1_4s() {
     let shared = memory_broker(Config::default());
     let mut c = connect(ProtocolVersion::V5, "ka");
     c.keep_alive = 1;
-    let (mut client, _) = open(&shared, c).await;
+    let (mut client, _) = open_duplex(&shared, c).await;
     let start = Instant::now();
     advance_to(start, ms(1400)).await;
     assert_open(&mut client).await;
@@ -154,7 +100,7 @@ async fn mqtt_3_1_2_24_v311_keep_alive_1s_closes_at_1_5s_not_1_4s() {
     let shared = memory_broker(Config::default());
     let mut c = connect(ProtocolVersion::V3_1_1, "ka311");
     c.keep_alive = 1;
-    let (mut client, _) = open(&shared, c).await;
+    let (mut client, _) = open_duplex(&shared, c).await;
     let start = Instant::now();
     advance_to(start, ms(1400)).await;
     assert_open(&mut client).await;
@@ -171,26 +117,18 @@ async fn mqtt_3_1_2_24_v311_keep_alive_1s_closes_at_1_5s_not_1_4s() {
 // thread) turns that livelock into a failure instead of a hung test run.
 #[test]
 fn mqtt_3_1_2_22_keep_alive_timeout_by_auto_advance_does_not_livelock() {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .start_paused(true)
-            .build()
-            .unwrap();
-        let result = rt.block_on(async {
+    let (when, code) = run_paused_with_watchdog(
+        Duration::from_secs(20),
+        "keep-alive close never happened on the paused clock (livelock?)",
+        || async {
             let shared = memory_broker(Config::default());
             let mut c = connect(ProtocolVersion::V5, "ka-auto");
             c.keep_alive = 1;
-            let (mut client, _) = open(&shared, c).await;
+            let (mut client, _) = open_duplex(&shared, c).await;
             let start = Instant::now();
             close_time(&mut client, start).await
-        });
-        let _ = tx.send(result);
-    });
-    let (when, code) = rx
-        .recv_timeout(Duration::from_secs(20))
-        .expect("keep-alive close never happened on the paused clock (livelock?)");
+        },
+    );
     assert_eq!(when, ms(1500), "closed at {when:?}");
     assert_eq!(code, Some(ReasonCode::KeepAliveTimeout));
 }
@@ -202,11 +140,11 @@ async fn mqtt_3_1_2_22_keep_alive_resets_on_every_packet() {
     let shared = memory_broker(Config::default());
     let mut c = connect(ProtocolVersion::V5, "ka-reset");
     c.keep_alive = 2; // deadline: 3 s after the last packet
-    let (mut client, _) = open(&shared, c).await;
+    let (mut client, _) = open_duplex(&shared, c).await;
     let start = Instant::now();
 
     advance_to(start, ms(2900)).await;
-    ping(&mut client).await; // PINGREQ
+    client.ping().await; // PINGREQ
     advance_to(start, ms(5800)).await;
     client.subscribe(1, "ka/+", QoS::AtLeastOnce).await; // SUBSCRIBE
     advance_to(start, ms(8700)).await;
@@ -234,9 +172,9 @@ async fn keep_alive_zero_never_closes() {
     let shared = memory_broker(Config::default());
     let mut c = connect(ProtocolVersion::V5, "ka0");
     c.keep_alive = 0;
-    let (mut client, _) = open(&shared, c).await;
+    let (mut client, _) = open_duplex(&shared, c).await;
     tokio::time::sleep(secs(24 * 3600)).await;
-    ping(&mut client).await;
+    client.ping().await;
 }
 
 // [MQTT-3.2.2-21], [MQTT-3.2.2-22]: a Server Keep Alive in CONNACK is the value
@@ -248,7 +186,7 @@ async fn mqtt_3_2_2_21_server_keep_alive_is_the_one_enforced() {
     let shared = memory_broker(config);
     let mut c = connect(ProtocolVersion::V5, "ska");
     c.keep_alive = 60;
-    let (mut client, connack) = open(&shared, c).await;
+    let (mut client, connack) = open_duplex(&shared, c).await;
     assert_eq!(connack.properties.server_keep_alive, Some(2));
     let start = Instant::now();
     advance_to(start, ms(2999)).await;
@@ -314,7 +252,7 @@ async fn connect_just_before_timeout_is_accepted() {
         .await;
     assert_eq!(connack.reason_code, ReasonCode::Success);
     tokio::time::sleep(secs(30)).await;
-    ping(&mut client).await;
+    client.ping().await;
 }
 
 // ---------------------------------------------------------------------------
@@ -327,19 +265,19 @@ async fn connect_just_before_timeout_is_accepted() {
 #[tokio::test(start_paused = true)]
 async fn mqtt_3_1_2_23_session_present_9s_into_a_10s_expiry() {
     let shared = memory_broker(Config::default());
-    let (mut sub, connack) = open(&shared, v5_session("exp", true, 10)).await;
+    let (mut sub, connack) = open_duplex(&shared, v5_session("exp", true, 10)).await;
     assert!(!connack.session_present);
     sub.subscribe(1, "exp/t", QoS::AtLeastOnce).await;
-    disconnect_normally(sub).await;
+    sub.disconnect_normally().await;
     let start = Instant::now();
 
-    let (mut publisher, _) = open(&shared, connect(ProtocolVersion::V5, "exp-pub")).await;
+    let (mut publisher, _) = open_duplex(&shared, connect(ProtocolVersion::V5, "exp-pub")).await;
     publisher
         .publish_complete(publish("exp/t", "queued", QoS::AtLeastOnce))
         .await;
 
     at(start, secs(9)).await;
-    let (mut sub, connack) = open(&shared, v5_session("exp", false, 10)).await;
+    let (mut sub, connack) = open_duplex(&shared, v5_session("exp", false, 10)).await;
     assert!(connack.session_present, "session gone before it expired");
     let p = sub.recv_publish().await;
     assert_eq!(&p.payload[..], b"queued");
@@ -350,12 +288,12 @@ async fn mqtt_3_1_2_23_session_present_9s_into_a_10s_expiry() {
 #[tokio::test(start_paused = true)]
 async fn mqtt_4_1_0_2_session_discarded_after_expiry() {
     let shared = memory_broker(Config::default());
-    let (mut sub, _) = open(&shared, v5_session("gone", true, 10)).await;
+    let (mut sub, _) = open_duplex(&shared, v5_session("gone", true, 10)).await;
     sub.subscribe(1, "gone/t", QoS::AtLeastOnce).await;
-    disconnect_normally(sub).await;
+    sub.disconnect_normally().await;
     let start = Instant::now();
 
-    let (mut publisher, _) = open(&shared, connect(ProtocolVersion::V5, "gone-pub")).await;
+    let (mut publisher, _) = open_duplex(&shared, connect(ProtocolVersion::V5, "gone-pub")).await;
     publisher
         .publish_complete(publish("gone/t", "queued", QoS::AtLeastOnce))
         .await;
@@ -365,7 +303,7 @@ async fn mqtt_4_1_0_2_session_discarded_after_expiry() {
     at(start, ms(10_001)).await;
     assert!(shared.session("gone").is_none(), "not discarded at 10 s");
 
-    let (mut sub, connack) = open(&shared, v5_session("gone", false, 10)).await;
+    let (mut sub, connack) = open_duplex(&shared, v5_session("gone", false, 10)).await;
     assert!(!connack.session_present);
     // Neither the message queued nor the subscription survived.
     publisher
@@ -378,19 +316,19 @@ async fn mqtt_4_1_0_2_session_discarded_after_expiry() {
 #[tokio::test(start_paused = true)]
 async fn mqtt_4_1_0_2_session_expiry_counts_from_network_close() {
     let shared = memory_broker(Config::default());
-    let (client, _) = open(&shared, v5_session("netexp", true, 10)).await;
+    let (client, _) = open_duplex(&shared, v5_session("netexp", true, 10)).await;
     client.drop_connection().await;
     tokio::task::yield_now().await;
     let start = Instant::now();
     at(start, ms(9999)).await;
     assert!(shared.session("netexp").is_some(), "expired early");
-    let (c, connack) = open(&shared, v5_session("netexp", false, 10)).await;
+    let (c, connack) = open_duplex(&shared, v5_session("netexp", false, 10)).await;
     assert!(connack.session_present);
     c.drop_connection().await;
     tokio::task::yield_now().await;
     let start = Instant::now();
     at(start, ms(10_001)).await;
-    let (_c, connack) = open(&shared, v5_session("netexp", false, 10)).await;
+    let (_c, connack) = open_duplex(&shared, v5_session("netexp", false, 10)).await;
     assert!(!connack.session_present);
 }
 
@@ -400,16 +338,16 @@ async fn mqtt_4_1_0_2_session_expiry_counts_from_network_close() {
 #[tokio::test(start_paused = true)]
 async fn session_expiry_max_and_v311_persistent_sessions_never_expire() {
     let shared = memory_broker(Config::default());
-    let (c, _) = open(&shared, v5_session("forever", true, u32::MAX)).await;
-    disconnect_normally(c).await;
+    let (c, _) = open_duplex(&shared, v5_session("forever", true, u32::MAX)).await;
+    c.disconnect_normally().await;
     let mut c311 = connect(ProtocolVersion::V3_1_1, "forever311");
     c311.clean_start = false;
-    let (c, _) = open(&shared, c311.clone()).await;
-    disconnect_normally(c).await;
+    let (c, _) = open_duplex(&shared, c311.clone()).await;
+    c.disconnect_normally().await;
     tokio::time::sleep(secs(400 * 24 * 3600)).await;
-    let (_c, connack) = open(&shared, v5_session("forever", false, u32::MAX)).await;
+    let (_c, connack) = open_duplex(&shared, v5_session("forever", false, u32::MAX)).await;
     assert!(connack.session_present);
-    let (_c, connack) = open(&shared, c311).await;
+    let (_c, connack) = open_duplex(&shared, c311).await;
     assert!(connack.session_present);
 }
 
@@ -418,7 +356,7 @@ async fn session_expiry_max_and_v311_persistent_sessions_never_expire() {
 #[tokio::test(start_paused = true)]
 async fn disconnect_session_expiry_interval_replaces_connect_value() {
     let shared = memory_broker(Config::default());
-    let (mut client, _) = open(&shared, v5_session("dexp", true, 100)).await;
+    let (mut client, _) = open_duplex(&shared, v5_session("dexp", true, 100)).await;
     let mut d = Disconnect::new(ReasonCode::Success);
     d.properties.session_expiry_interval = Some(5);
     client.send(d).await;
@@ -437,9 +375,9 @@ async fn disconnect_session_expiry_interval_replaces_connect_value() {
 /// A v5 subscriber `id` with a 100 s session subscribed to `filter` at QoS 1,
 /// then disconnected.
 async fn offline_subscriber(shared: &Arc<Shared>, id: &str, filter: &str) {
-    let (mut sub, _) = open(shared, v5_session(id, true, 100)).await;
+    let (mut sub, _) = open_duplex(shared, v5_session(id, true, 100)).await;
     sub.subscribe(1, filter, QoS::AtLeastOnce).await;
-    disconnect_normally(sub).await;
+    sub.disconnect_normally().await;
 }
 
 fn expiring(topic_name: &str, payload: &str, secs: u32) -> Publish {
@@ -454,13 +392,13 @@ fn expiring(topic_name: &str, payload: &str, secs: u32) -> Publish {
 async fn mqtt_3_3_2_6_queued_message_carries_remaining_expiry() {
     let shared = memory_broker(Config::default());
     offline_subscriber(&shared, "mexp", "mexp/t").await;
-    let (mut publisher, _) = open(&shared, connect(ProtocolVersion::V5, "mexp-pub")).await;
+    let (mut publisher, _) = open_duplex(&shared, connect(ProtocolVersion::V5, "mexp-pub")).await;
     publisher
         .publish_complete(expiring("mexp/t", "five", 5))
         .await;
     let start = Instant::now();
     at(start, secs(3)).await;
-    let (mut sub, connack) = open(&shared, v5_session("mexp", false, 100)).await;
+    let (mut sub, connack) = open_duplex(&shared, v5_session("mexp", false, 100)).await;
     assert!(connack.session_present);
     let p = sub.recv_publish().await;
     assert_eq!(&p.payload[..], b"five");
@@ -473,7 +411,7 @@ async fn mqtt_3_3_2_6_queued_message_carries_remaining_expiry() {
 async fn mqtt_3_3_2_5_expired_queued_message_is_dropped() {
     let shared = memory_broker(Config::default());
     offline_subscriber(&shared, "mdrop", "mdrop/t").await;
-    let (mut publisher, _) = open(&shared, connect(ProtocolVersion::V5, "mdrop-pub")).await;
+    let (mut publisher, _) = open_duplex(&shared, connect(ProtocolVersion::V5, "mdrop-pub")).await;
     publisher
         .publish_complete(expiring("mdrop/t", "expires", 5))
         .await;
@@ -482,7 +420,7 @@ async fn mqtt_3_3_2_5_expired_queued_message_is_dropped() {
         .await;
     let start = Instant::now();
     at(start, ms(5001)).await;
-    let (mut sub, connack) = open(&shared, v5_session("mdrop", false, 100)).await;
+    let (mut sub, connack) = open_duplex(&shared, v5_session("mdrop", false, 100)).await;
     assert!(connack.session_present);
     let p = sub.recv_publish().await;
     assert_eq!(&p.payload[..], b"stays", "the expired message was sent");
@@ -494,21 +432,21 @@ async fn mqtt_3_3_2_5_expired_queued_message_is_dropped() {
 #[tokio::test(start_paused = true)]
 async fn mqtt_3_3_2_5_retained_message_expires() {
     let shared = memory_broker(Config::default());
-    let (mut publisher, _) = open(&shared, connect(ProtocolVersion::V5, "rexp-pub")).await;
+    let (mut publisher, _) = open_duplex(&shared, connect(ProtocolVersion::V5, "rexp-pub")).await;
     let mut p = expiring("rexp/t", "retained", 5);
     p.retain = true;
     publisher.publish_complete(p).await;
     let start = Instant::now();
 
     at(start, secs(3)).await;
-    let (mut early, _) = open(&shared, connect(ProtocolVersion::V5, "rexp-early")).await;
+    let (mut early, _) = open_duplex(&shared, connect(ProtocolVersion::V5, "rexp-early")).await;
     early.subscribe(1, "rexp/t", QoS::AtLeastOnce).await;
     let got = early.recv_publish().await;
     assert!(got.retain);
     assert_eq!(got.properties.message_expiry_interval, Some(2));
 
     at(start, ms(5001)).await;
-    let (mut late, _) = open(&shared, connect(ProtocolVersion::V5, "rexp-late")).await;
+    let (mut late, _) = open_duplex(&shared, connect(ProtocolVersion::V5, "rexp-late")).await;
     late.subscribe(1, "rexp/t", QoS::AtLeastOnce).await;
     late.expect_nothing(secs(1)).await;
 }
@@ -517,36 +455,13 @@ async fn mqtt_3_3_2_5_retained_message_expires() {
 // Will Delay Interval (section 3.1.3.2.2)
 // ---------------------------------------------------------------------------
 
-fn delayed_will(id: &str, delay: u32, expiry: u32) -> Connect {
-    let mut c = v5_session(id, true, expiry);
-    c.will = Some(Will {
-        topic: topic(&format!("will/{id}")),
-        payload: Bytes::from_static(b"gone"),
-        qos: QoS::AtLeastOnce,
-        retain: false,
-        properties: WillProperties {
-            will_delay_interval: Some(delay),
-            ..WillProperties::default()
-        },
-    });
-    c
-}
-
-async fn will_watcher(shared: &Arc<Shared>) -> Client {
-    let mut c = connect(ProtocolVersion::V5, "watcher");
-    c.keep_alive = 0;
-    let (mut w, _) = open(shared, c).await;
-    w.subscribe(1, "will/#", QoS::AtLeastOnce).await;
-    w
-}
-
 // [MQTT-3.1.2-8], section 3.1.3.2.2: the will waits exactly its Will Delay
 // Interval after the network connection closed.
 #[tokio::test(start_paused = true)]
 async fn mqtt_3_1_2_8_will_published_exactly_after_will_delay() {
     let shared = memory_broker(Config::default());
     let mut watcher = will_watcher(&shared).await;
-    let (client, _) = open(&shared, delayed_will("wd", 5, 60)).await;
+    let (client, _) = open_duplex(&shared, delayed_will("wd", 5, 60)).await;
     client.drop_connection().await;
     let start = Instant::now();
     watcher.expect_nothing(ms(4999)).await;
@@ -562,7 +477,7 @@ async fn mqtt_3_1_2_8_will_published_exactly_after_will_delay() {
 async fn mqtt_3_1_2_8_will_published_when_session_expires_first() {
     let shared = memory_broker(Config::default());
     let mut watcher = will_watcher(&shared).await;
-    let (client, _) = open(&shared, delayed_will("wse", 10, 3)).await;
+    let (client, _) = open_duplex(&shared, delayed_will("wse", 10, 3)).await;
     client.drop_connection().await;
     let start = Instant::now();
     watcher.expect_nothing(ms(2999)).await;
@@ -577,12 +492,12 @@ async fn mqtt_3_1_2_8_will_published_when_session_expires_first() {
 async fn mqtt_3_1_3_9_reconnect_within_will_delay_cancels_will() {
     let shared = memory_broker(Config::default());
     let mut watcher = will_watcher(&shared).await;
-    let (client, _) = open(&shared, delayed_will("wrc", 5, 60)).await;
+    let (client, _) = open_duplex(&shared, delayed_will("wrc", 5, 60)).await;
     client.drop_connection().await;
     let start = Instant::now();
     at(start, ms(4999)).await;
-    let (mut again, connack) = open(&shared, v5_session("wrc", false, 60)).await;
+    let (mut again, connack) = open_duplex(&shared, v5_session("wrc", false, 60)).await;
     assert!(connack.session_present);
     watcher.expect_nothing(secs(60)).await;
-    ping(&mut again).await;
+    again.ping().await;
 }

@@ -29,7 +29,8 @@ use midge_proto::{
     SubscriptionOptions, Will,
 };
 use midge_testkit::{
-    Event, TestBroker, TestClient, connect, duplex, memory_broker, publish, topic,
+    Event, TestBroker, TestClient, advance_to, connect, delayed_will, duplex, memory_broker,
+    no_keep_alive, open_duplex, publish, settle, topic, v5_session, will, will_watcher,
 };
 use tokio::io::{AsyncRead, AsyncWrite, DuplexStream};
 use tokio::net::TcpStream;
@@ -38,16 +39,6 @@ use tokio::time::Instant;
 const V5: ProtocolVersion = ProtocolVersion::V5;
 const V311: ProtocolVersion = ProtocolVersion::V3_1_1;
 
-fn will(topic_name: &str, payload: &str, qos: QoS, retain: bool) -> Will {
-    Will {
-        topic: topic(topic_name),
-        payload: Bytes::copy_from_slice(payload.as_bytes()),
-        qos,
-        retain,
-        properties: WillProperties::default(),
-    }
-}
-
 /// A CONNECT for `id` carrying `w`.
 fn with_will(version: ProtocolVersion, id: &str, w: Will) -> Connect {
     let mut c = connect(version, id);
@@ -55,29 +46,10 @@ fn with_will(version: ProtocolVersion, id: &str, w: Will) -> Connect {
     c
 }
 
-/// A v5 CONNECT for `id` with a QoS 1 will on `will/{id}` delayed by `delay`
-/// seconds and Session Expiry Interval `expiry`.
-fn delayed(id: &str, delay: u32, expiry: u32) -> Connect {
-    let mut w = will(&format!("will/{id}"), "gone", QoS::AtLeastOnce, false);
-    w.properties.will_delay_interval = Some(delay);
-    let mut c = with_will(V5, id, w);
-    c.properties.session_expiry_interval = Some(expiry);
-    c
-}
-
 /// A v5 CONNECT resuming (`clean_start` false) or replacing the session of `id`.
 fn reconnect(id: &str, clean_start: bool, expiry: u32) -> Connect {
-    let mut c = connect(V5, id);
-    c.clean_start = clean_start;
-    c.properties.session_expiry_interval = Some(expiry);
     // Idle for long stretches of virtual time: no keep alive.
-    c.keep_alive = 0;
-    c
-}
-
-async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(client: &mut TestClient<S>, c: Connect) {
-    let connack = client.handshake(c).await;
-    assert_eq!(connack.reason_code, ReasonCode::Success, "{connack:?}");
+    no_keep_alive(v5_session(id, clean_start, expiry))
 }
 
 /// A client subscribed to `will/#` at QoS 2.
@@ -88,9 +60,7 @@ async fn tcp_watcher(broker: &TestBroker, version: ProtocolVersion) -> TestClien
 }
 
 async fn tcp_client(broker: &TestBroker, c: Connect) -> TestClient<TcpStream> {
-    let mut client = broker.raw().await;
-    handshake(&mut client, c).await;
-    client
+    broker.connect_ok(c).await.0
 }
 
 /// Publishes "marker" on `topic_name` from a fresh v5 client.
@@ -99,17 +69,6 @@ async fn tcp_marker(broker: &TestBroker, topic_name: &str) {
     m.publish_complete(publish(topic_name, "marker", QoS::AtLeastOnce))
         .await;
     m.disconnect(ReasonCode::Success).await;
-}
-
-/// The next message `watcher` gets is the marker: no will came before it.
-async fn expect_marker_next<S: AsyncRead + AsyncWrite + Unpin>(watcher: &mut TestClient<S>) {
-    let p = watcher.recv_publish_acking().await;
-    assert_eq!(
-        &p.payload[..],
-        b"marker",
-        "a will was published: {p:?} (topic {})",
-        p.topic.as_str()
-    );
 }
 
 /// Receives the will `watcher` must get next and checks topic and payload.
@@ -181,25 +140,8 @@ async fn mqtt_3_1_2_12_v311_no_will_flag_nothing_published() {
         .await;
     assert_eq!(client.expect_close().await, None);
     tcp_marker(&broker, "will/nowill").await;
-    expect_marker_next(&mut watcher).await;
+    watcher.expect_marker("marker").await;
     broker.stop().await;
-}
-
-/// Lets the broker process what was sent, then moves the paused clock to
-/// `start + offset` by hand and lets every task run.
-async fn advance_to(start: Instant, offset: Duration) {
-    settle().await;
-    let target = start + offset;
-    let now = Instant::now();
-    assert!(target >= now, "advance_to goes back in time");
-    tokio::time::advance(target - now).await;
-    settle().await;
-}
-
-async fn settle() {
-    for _ in 0..20 {
-        tokio::task::yield_now().await;
-    }
 }
 
 // [MQTT-3.1.2-8] with [MQTT-3.1.2-22] (v5) / [MQTT-3.1.2-24] (3.1.1): a
@@ -210,7 +152,7 @@ async fn mqtt_3_1_2_8_will_published_on_keep_alive_timeout() {
     for version in [V5, V311] {
         let shared = memory_broker(Config::default());
         let mut watcher = duplex(&shared);
-        handshake(&mut watcher, connect(version, "watcher")).await;
+        watcher.connect_ok(connect(version, "watcher")).await;
         watcher.subscribe(1, "will/#", QoS::AtLeastOnce).await;
         let mut client = duplex(&shared);
         let mut c = with_will(
@@ -219,7 +161,7 @@ async fn mqtt_3_1_2_8_will_published_on_keep_alive_timeout() {
             will("will/ka", "timeout", QoS::AtLeastOnce, false),
         );
         c.keep_alive = 1;
-        handshake(&mut client, c).await;
+        client.connect_ok(c).await;
         let start = Instant::now();
         advance_to(start, Duration::from_millis(1400)).await;
         assert!(
@@ -341,12 +283,12 @@ async fn mqtt_3_14_4_3_normal_disconnect_discards_will() {
         client.send(Disconnect::new(ReasonCode::Success)).await;
         assert_eq!(client.expect_close().await, None);
         tcp_marker(&broker, "will/polite").await;
-        expect_marker_next(&mut watcher).await;
+        watcher.expect_marker("marker").await;
         // Will Retain was 1: nothing may have been retained either.
         let mut late = broker.connect_v5("late").await;
         late.subscribe(1, "will/polite", QoS::AtLeastOnce).await;
         tcp_marker(&broker, "will/polite").await;
-        expect_marker_next(&mut late).await;
+        late.expect_marker("marker").await;
         late.disconnect(ReasonCode::Success).await;
         watcher.disconnect(ReasonCode::Success).await;
     }
@@ -563,7 +505,7 @@ async fn mqtt_3_1_2_14_will_retain_0_is_not_stored() {
         let (mut late, _) = broker.connect(connect(version, "late")).await;
         late.subscribe(1, "will/noret", QoS::AtLeastOnce).await;
         tcp_marker(&broker, "will/noret").await;
-        expect_marker_next(&mut late).await;
+        late.expect_marker("marker").await;
         late.disconnect(ReasonCode::Success).await;
         watcher.disconnect(ReasonCode::Success).await;
     }
@@ -653,20 +595,8 @@ async fn will_without_properties_publishes_none() {
 // Will Delay Interval (v5, section 3.1.3.2.2), on the paused clock
 // ---------------------------------------------------------------------------
 
-async fn mem_watcher(shared: &Arc<Shared>) -> TestClient<DuplexStream> {
-    let mut w = duplex(shared);
-    let mut c = connect(V5, "watcher");
-    // Idle for long stretches of virtual time: no keep alive.
-    c.keep_alive = 0;
-    handshake(&mut w, c).await;
-    w.subscribe(1, "will/#", QoS::AtLeastOnce).await;
-    w
-}
-
 async fn mem_client(shared: &Arc<Shared>, c: Connect) -> TestClient<DuplexStream> {
-    let mut client = duplex(shared);
-    handshake(&mut client, c).await;
-    client
+    open_duplex(shared, c).await.0
 }
 
 /// Publishes "marker" on `topic_name` from a fresh in-memory client.
@@ -682,8 +612,8 @@ async fn mem_marker(shared: &Arc<Shared>, topic_name: &str) {
 #[tokio::test(start_paused = true)]
 async fn mqtt_3_1_2_8_will_delay_not_before_published_after() {
     let shared = memory_broker(Config::default());
-    let mut watcher = mem_watcher(&shared).await;
-    let client = mem_client(&shared, delayed("wd", 5, 100)).await;
+    let mut watcher = will_watcher(&shared).await;
+    let client = mem_client(&shared, delayed_will("wd", 5, 100)).await;
     client.drop_connection().await;
     let start = Instant::now();
     watcher.expect_nothing(Duration::from_millis(4999)).await;
@@ -695,8 +625,8 @@ async fn mqtt_3_1_2_8_will_delay_not_before_published_after() {
 #[tokio::test(start_paused = true)]
 async fn mqtt_3_1_2_8_will_delay_applies_to_disconnect_0x04() {
     let shared = memory_broker(Config::default());
-    let mut watcher = mem_watcher(&shared).await;
-    let mut client = mem_client(&shared, delayed("wd4", 5, 100)).await;
+    let mut watcher = will_watcher(&shared).await;
+    let mut client = mem_client(&shared, delayed_will("wd4", 5, 100)).await;
     client
         .send(Disconnect::new(ReasonCode::DisconnectWithWillMessage))
         .await;
@@ -712,8 +642,8 @@ async fn mqtt_3_1_2_8_will_delay_applies_to_disconnect_0x04() {
 #[tokio::test(start_paused = true)]
 async fn mqtt_3_1_3_9_resume_before_will_delay_cancels_will() {
     let shared = memory_broker(Config::default());
-    let mut watcher = mem_watcher(&shared).await;
-    let client = mem_client(&shared, delayed("wr", 5, 100)).await;
+    let mut watcher = will_watcher(&shared).await;
+    let client = mem_client(&shared, delayed_will("wr", 5, 100)).await;
     client.drop_connection().await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let mut again = duplex(&shared);
@@ -721,12 +651,12 @@ async fn mqtt_3_1_3_9_resume_before_will_delay_cancels_will() {
     assert!(connack.session_present);
     watcher.expect_nothing(Duration::from_secs(60)).await;
     mem_marker(&shared, "will/wr").await;
-    expect_marker_next(&mut watcher).await;
+    watcher.expect_marker("marker").await;
     // The resumed connection ends (no will of its own now): still nothing.
     again.drop_connection().await;
     settle().await;
     mem_marker(&shared, "will/wr").await;
-    expect_marker_next(&mut watcher).await;
+    watcher.expect_marker("marker").await;
 }
 
 // [MQTT-3.1.3-9] via takeover: a new connection with Clean Start 0 takes the
@@ -735,8 +665,8 @@ async fn mqtt_3_1_3_9_resume_before_will_delay_cancels_will() {
 #[tokio::test(start_paused = true)]
 async fn mqtt_3_1_3_9_takeover_resuming_session_does_not_send_delayed_will() {
     let shared = memory_broker(Config::default());
-    let mut watcher = mem_watcher(&shared).await;
-    let mut old = mem_client(&shared, delayed("wt0", 30, 100)).await;
+    let mut watcher = will_watcher(&shared).await;
+    let mut old = mem_client(&shared, delayed_will("wt0", 30, 100)).await;
     let mut new = duplex(&shared);
     let connack = new.handshake(reconnect("wt0", false, 100)).await;
     assert!(connack.session_present);
@@ -747,7 +677,7 @@ async fn mqtt_3_1_3_9_takeover_resuming_session_does_not_send_delayed_will() {
     );
     watcher.expect_nothing(Duration::from_secs(120)).await;
     mem_marker(&shared, "will/wt0").await;
-    expect_marker_next(&mut watcher).await;
+    watcher.expect_marker("marker").await;
 }
 
 // [MQTT-3.1.2-8], section 3.1.3.2.2 and the non-normative comment in 3.1.4:
@@ -756,8 +686,8 @@ async fn mqtt_3_1_3_9_takeover_resuming_session_does_not_send_delayed_will() {
 #[tokio::test(start_paused = true)]
 async fn mqtt_3_1_2_8_takeover_with_clean_start_publishes_delayed_will_at_once() {
     let shared = memory_broker(Config::default());
-    let mut watcher = mem_watcher(&shared).await;
-    let mut old = mem_client(&shared, delayed("wt1", 30, 100)).await;
+    let mut watcher = will_watcher(&shared).await;
+    let mut old = mem_client(&shared, delayed_will("wt1", 30, 100)).await;
     let start = Instant::now();
     let mut new = duplex(&shared);
     let connack = new.handshake(reconnect("wt1", true, 100)).await;
@@ -778,8 +708,8 @@ async fn mqtt_3_1_2_8_takeover_with_clean_start_publishes_delayed_will_at_once()
 #[tokio::test(start_paused = true)]
 async fn mqtt_3_1_2_8_takeover_of_expiry_0_session_publishes_delayed_will_at_once() {
     let shared = memory_broker(Config::default());
-    let mut watcher = mem_watcher(&shared).await;
-    let mut old = mem_client(&shared, delayed("wtx", 30, 0)).await;
+    let mut watcher = will_watcher(&shared).await;
+    let mut old = mem_client(&shared, delayed_will("wtx", 30, 0)).await;
     let start = Instant::now();
     let mut new = duplex(&shared);
     let connack = new.handshake(reconnect("wtx", false, 100)).await;
@@ -800,8 +730,8 @@ async fn mqtt_3_1_2_8_takeover_of_expiry_0_session_publishes_delayed_will_at_onc
 #[tokio::test(start_paused = true)]
 async fn mqtt_3_1_2_8_clean_start_reconnect_publishes_delayed_will_at_once() {
     let shared = memory_broker(Config::default());
-    let mut watcher = mem_watcher(&shared).await;
-    let client = mem_client(&shared, delayed("wc", 30, 100)).await;
+    let mut watcher = will_watcher(&shared).await;
+    let client = mem_client(&shared, delayed_will("wc", 30, 100)).await;
     client.drop_connection().await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let start = Instant::now();
@@ -817,8 +747,8 @@ async fn mqtt_3_1_2_8_clean_start_reconnect_publishes_delayed_will_at_once() {
 #[tokio::test(start_paused = true)]
 async fn mqtt_3_1_2_8_session_expiry_0_publishes_delayed_will_at_once() {
     let shared = memory_broker(Config::default());
-    let mut watcher = mem_watcher(&shared).await;
-    let client = mem_client(&shared, delayed("we0", 30, 0)).await;
+    let mut watcher = will_watcher(&shared).await;
+    let client = mem_client(&shared, delayed_will("we0", 30, 0)).await;
     client.drop_connection().await;
     let start = Instant::now();
     expect_will(&mut watcher, "will/we0", "gone").await;
@@ -830,8 +760,8 @@ async fn mqtt_3_1_2_8_session_expiry_0_publishes_delayed_will_at_once() {
 #[tokio::test(start_paused = true)]
 async fn mqtt_3_1_2_8_session_expiry_before_will_delay_publishes_at_expiry() {
     let shared = memory_broker(Config::default());
-    let mut watcher = mem_watcher(&shared).await;
-    let client = mem_client(&shared, delayed("we3", 30, 3)).await;
+    let mut watcher = will_watcher(&shared).await;
+    let client = mem_client(&shared, delayed_will("we3", 30, 3)).await;
     client.drop_connection().await;
     let start = Instant::now();
     watcher.expect_nothing(Duration::from_millis(2999)).await;
@@ -844,8 +774,8 @@ async fn mqtt_3_1_2_8_session_expiry_before_will_delay_publishes_at_expiry() {
 #[tokio::test(start_paused = true)]
 async fn mqtt_3_1_2_8_disconnect_0x04_with_expiry_0_publishes_at_once() {
     let shared = memory_broker(Config::default());
-    let mut watcher = mem_watcher(&shared).await;
-    let mut client = mem_client(&shared, delayed("wdx", 30, 100)).await;
+    let mut watcher = will_watcher(&shared).await;
+    let mut client = mem_client(&shared, delayed_will("wdx", 30, 100)).await;
     let mut d = Disconnect::new(ReasonCode::DisconnectWithWillMessage);
     d.properties.session_expiry_interval = Some(0);
     client.send(d).await;
@@ -860,8 +790,8 @@ async fn mqtt_3_1_2_8_disconnect_0x04_with_expiry_0_publishes_at_once() {
 #[tokio::test(start_paused = true)]
 async fn mqtt_3_1_2_10_will_removed_once_published() {
     let shared = memory_broker(Config::default());
-    let mut watcher = mem_watcher(&shared).await;
-    let client = mem_client(&shared, delayed("once", 0, 100)).await;
+    let mut watcher = will_watcher(&shared).await;
+    let client = mem_client(&shared, delayed_will("once", 0, 100)).await;
     client.drop_connection().await;
     expect_will(&mut watcher, "will/once", "gone").await;
     let mut again = duplex(&shared);
@@ -870,7 +800,7 @@ async fn mqtt_3_1_2_10_will_removed_once_published() {
     again.drop_connection().await;
     watcher.expect_nothing(Duration::from_secs(200)).await;
     mem_marker(&shared, "will/once").await;
-    expect_marker_next(&mut watcher).await;
+    watcher.expect_marker("marker").await;
 }
 
 // Section 3.1.3.2.4: the Will Message Expiry Interval is the lifetime of the
@@ -879,8 +809,8 @@ async fn mqtt_3_1_2_10_will_removed_once_published() {
 #[tokio::test(start_paused = true)]
 async fn will_message_expiry_counts_from_publication() {
     let shared = memory_broker(Config::default());
-    let mut watcher = mem_watcher(&shared).await;
-    let mut c = delayed("wexp", 3, 100);
+    let mut watcher = will_watcher(&shared).await;
+    let mut c = delayed_will("wexp", 3, 100);
     {
         let w = c.will.as_mut().unwrap();
         w.retain = true;
