@@ -62,7 +62,31 @@ impl ReadBuf {
 const CLOSE_FLUSH_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Serves one client connection from its first byte to its close.
-pub async fn serve<S>(shared: Arc<Shared>, mut stream: S, peer: String)
+///
+/// The CONNECT phase runs in its own boxed future, freed once the connection
+/// is accepted, so the long-lived task holds only what the session needs.
+pub async fn serve<S>(shared: Arc<Shared>, stream: S, peer: String)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    if let Some(link) = Box::pin(handshake(shared, stream, peer)).await {
+        run(link).await;
+    }
+}
+
+/// An accepted connection, ready for its main loop.
+struct Link<S> {
+    stream: S,
+    state: ConnState,
+    rbuf: ReadBuf,
+    decoder: Decoder,
+    kick: tokio::sync::oneshot::Receiver<crate::session::Kick>,
+    done: tokio::sync::oneshot::Sender<()>,
+    shutdown: tokio::sync::watch::Receiver<bool>,
+}
+
+/// Reads CONNECT (in time) and accepts or refuses it.
+async fn handshake<S>(shared: Arc<Shared>, mut stream: S, peer: String) -> Option<Link<S>>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
@@ -79,59 +103,67 @@ where
     // CONNECT must come first, and in time ([MQTT-3.1.0-1]).
     let mut shutdown = shared.shutdown_signal();
     if *shutdown.borrow_and_update() {
-        return;
+        return None;
     }
-    // Connect-phase futures are boxed so they do not add to the size of
-    // every connection's long-lived task.
     let first = tokio::select! {
-        first = Box::pin(tokio::time::timeout(
+        first = tokio::time::timeout(
             connect_timeout,
             read_packet(&mut stream, &mut rbuf, &mut decoder),
-        )) => first,
-        _ = shutdown.changed() => return,
+        ) => first,
+        _ = shutdown.changed() => return None,
     };
     let connect = match first {
         Err(_) => {
             tracing::debug!(%peer, "no CONNECT within {}s; closing", connect_timeout.as_secs());
-            return;
+            return None;
         }
-        Ok(Err(ReadError::Closed)) => return,
+        Ok(Err(ReadError::Closed)) => return None,
         Ok(Err(ReadError::Decode(e))) => {
             tracing::debug!(%peer, rule = e.rule().unwrap_or("-"), "refusing connection: {e}");
             if let Some(connack) = handle::connect::refusal_for_decode_error(&e) {
                 let _ = write_and_close(&mut stream, &connack).await;
             }
-            return;
+            return None;
         }
         Ok(Ok(Packet::Connect(connect))) => connect,
         Ok(Ok(other)) => {
             let kind = ErrorKind::FirstPacketNotConnect(other.packet_type());
             tracing::debug!(%peer, rule = kind.rule(ProtocolVersion::V5).unwrap_or("-"), "refusing connection: {kind}");
-            return;
+            return None;
         }
     };
 
-    let accepted = match Box::pin(handle::connect::accept(&shared, *connect, peer.clone())).await {
+    let accepted = match handle::connect::accept(&shared, *connect, peer.clone()).await {
         Ok(accepted) => accepted,
         Err(refusal) => {
             let _ = write_and_close(&mut stream, &refusal).await;
-            return;
+            return None;
         }
     };
-    let handle::connect::Accepted {
-        mut state,
-        mut kick,
-        done,
-    } = accepted;
-    decoder.set_version(state.version);
+    decoder.set_version(accepted.state.version);
+    Some(Link {
+        stream,
+        state: accepted.state,
+        rbuf,
+        decoder,
+        kick: accepted.kick,
+        done: accepted.done,
+        shutdown,
+    })
+}
 
+/// The main loop of an accepted connection, then its close.
+async fn run<S>(mut link: Link<S>)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
     let close = 'conn: loop {
         // Everything already buffered, in order.
         loop {
-            match decoder.decode(&mut rbuf.buf) {
+            match link.decoder.decode(&mut link.rbuf.buf) {
                 Ok(Some(packet)) => {
-                    state.keep_alive.on_packet(crate::clock::now());
-                    if let Err(close) = handle::dispatch(&mut state, packet) {
+                    link.state.keep_alive.on_packet(crate::clock::now());
+                    if let Err(close) = handle::dispatch(&mut link.state, packet) {
                         break 'conn close;
                     }
                 }
@@ -139,38 +171,38 @@ where
                 Err(e) => break 'conn Close::decode(&e),
             }
         }
-        state.pump();
-        if !state.out.is_empty() {
+        link.state.pump();
+        if !link.state.out.is_empty() {
             tokio::select! {
                 biased;
-                r = stream.write_all(&state.out) => if r.is_err() { break Close::Network },
-                _ = shutdown.changed() => break Close::Shutdown,
-                _ = &mut kick => break Close::TakenOver,
+                r = link.stream.write_all(&link.state.out) => if r.is_err() { break Close::Network },
+                _ = link.shutdown.changed() => break Close::Shutdown,
+                _ = &mut link.kick => break Close::TakenOver,
             }
-            state.release_output();
+            link.state.release_output();
         }
-        if *shutdown.borrow() {
+        if *link.shutdown.borrow() {
             break Close::Shutdown;
         }
-        rbuf.prepare();
-        let deadline = state.keep_alive.deadline().map(Instant::from_std);
+        link.rbuf.prepare();
+        let deadline = link.state.keep_alive.deadline().map(Instant::from_std);
         tokio::select! {
             biased;
-            _ = shutdown.changed() => break Close::Shutdown,
-            _ = &mut kick => break Close::TakenOver,
-            r = stream.read_buf(&mut rbuf.buf) => match r {
+            _ = link.shutdown.changed() => break Close::Shutdown,
+            _ = &mut link.kick => break Close::TakenOver,
+            r = link.stream.read_buf(&mut link.rbuf.buf) => match r {
                 Ok(0) | Err(_) => break Close::Network,
-                Ok(n) => rbuf.after_read(n),
+                Ok(n) => link.rbuf.after_read(n),
             },
-            () = state.session.notified() => {}
+            () = link.state.session.notified() => {}
             // No packet arrived by 1.5 x Keep Alive: the deadline is not
             // moved while waiting, so reaching it is the timeout.
             () = sleep_until(deadline) => break Close::KeepAlive,
         }
     };
 
-    Box::pin(finish(&mut stream, &mut state, &close)).await;
-    drop(done);
+    Box::pin(finish(&mut link.stream, &mut link.state, &close)).await;
+    drop(link.done);
 }
 
 /// Logs the close, tells a v5 client why, flushes and lets the session go.
@@ -206,7 +238,7 @@ where
     state.shared.detach(
         &state.session,
         state.generation,
-        state.will.take(),
+        state.will.take().map(|w| *w),
         departure,
         state.expiry_interval,
     );

@@ -105,8 +105,9 @@ pub struct ConnState {
     pub session: Arc<Session>,
     /// The session generation of this connection.
     pub generation: u64,
-    /// The will, until a normal DISCONNECT discards it.
-    pub will: Option<Will>,
+    /// The will, until a normal DISCONNECT discards it (boxed: most
+    /// connections have none, and it is large).
+    pub will: Option<Box<Will>>,
     /// Keep-alive deadline.
     pub keep_alive: KeepAlive,
     /// Topic aliases the client set.

@@ -266,7 +266,7 @@ pub async fn accept(
         client_id,
         session,
         generation: attached.generation,
-        will: connect.will,
+        will: connect.will.map(Box::new),
         keep_alive: KeepAlive::new(keep_alive, now),
         aliases_in: InboundTopicAliases::new(if v5 { limits.topic_alias_maximum } else { 0 }),
         aliases_out: OutboundTopicAliases::new(if v5 {
