@@ -158,11 +158,14 @@ where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let close = 'conn: loop {
-        // Everything already buffered, in order.
+        // Everything already buffered, in order. One clock read per batch:
+        // these packets all arrived with the same read.
+        let mut received_at = None;
         loop {
             match link.decoder.decode(&mut link.rbuf.buf) {
                 Ok(Some(packet)) => {
-                    link.state.keep_alive.on_packet(crate::clock::now());
+                    let now = *received_at.get_or_insert_with(crate::clock::now);
+                    link.state.keep_alive.on_packet(now);
                     if let Err(close) = handle::dispatch(&mut link.state, packet) {
                         break 'conn close;
                     }

@@ -4,7 +4,7 @@
 //!
 //! This state belongs to the Session: a PUBREL may arrive on a later connection.
 
-use std::collections::HashSet;
+use super::id_hash::IdSet;
 use std::num::NonZeroU16;
 
 use crate::error::ErrorKind;
@@ -27,7 +27,7 @@ pub enum InboundPublish {
 #[derive(Debug, Clone)]
 pub struct Inbound {
     receive_maximum: NonZeroU16,
-    awaiting_pubrel: HashSet<u16>,
+    awaiting_pubrel: IdSet,
 }
 
 impl Inbound {
@@ -36,7 +36,7 @@ impl Inbound {
     pub fn new(receive_maximum: NonZeroU16) -> Self {
         Self {
             receive_maximum,
-            awaiting_pubrel: HashSet::new(),
+            awaiting_pubrel: IdSet::default(),
         }
     }
 
@@ -105,7 +105,7 @@ impl Inbound {
     pub fn on_pubrel(&mut self, id: PacketId) -> bool {
         let known = self.awaiting_pubrel.remove(&id.get());
         if self.awaiting_pubrel.is_empty() && self.awaiting_pubrel.capacity() > KEEP_CAPACITY {
-            self.awaiting_pubrel = HashSet::new();
+            self.awaiting_pubrel = IdSet::default();
         }
         known
     }
@@ -122,10 +122,10 @@ impl Inbound {
 
     /// Forgets every exchange (a new session, Clean Start) and frees the memory.
     pub fn clear(&mut self) {
-        self.awaiting_pubrel = HashSet::new();
+        self.awaiting_pubrel = IdSet::default();
     }
 }
 
 /// An emptied set keeps its allocation up to this capacity; a larger one is
 /// released.
-const KEEP_CAPACITY: usize = 16;
+const KEEP_CAPACITY: usize = 128;

@@ -15,6 +15,7 @@
 //! Session state outlives a Network Connection when the session does (Clean
 //! Start 0); connection state is created anew for every connection.
 
+mod id_hash;
 mod inbound;
 mod keep_alive;
 mod outbound;

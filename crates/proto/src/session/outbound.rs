@@ -8,17 +8,18 @@
 //! Connection: on a reconnect without Clean Start, [`Outbound::pending`] lists what
 //! must be sent again ([MQTT-4.4.0-1]).
 
-use std::collections::{HashMap, HashSet};
+use super::id_hash::{IdMap, IdSet};
 use std::num::NonZeroU16;
 
 use crate::error::ErrorKind;
 use crate::reason::ReasonCode;
 use crate::types::{PacketId, QoS};
 
-/// An emptied table keeps its allocation up to this capacity; a larger one is
-/// released so that a session that once had a burst in flight goes back to
-/// costing almost nothing when idle.
-const KEEP_CAPACITY: usize = 16;
+/// An emptied table keeps its allocation up to this capacity (a typical
+/// in-flight window, so a busy session does not reallocate every time it
+/// drains); a larger one is released so that a session that once had a burst
+/// in flight goes back to costing little when idle.
+const KEEP_CAPACITY: usize = 128;
 
 /// Where one outgoing QoS > 0 exchange stands.
 #[derive(Debug, Clone)]
@@ -88,10 +89,10 @@ impl<T> Copy for Resend<'_, T> {}
 #[derive(Debug, Clone)]
 pub struct Outbound<T> {
     receive_maximum: NonZeroU16,
-    entries: HashMap<u16, Entry<T>>,
+    entries: IdMap<Entry<T>>,
     /// Identifiers held by other exchanges of the sender (SUBSCRIBE,
     /// UNSUBSCRIBE), which share the identifier space ([MQTT-2.2.1-3]).
-    reserved: HashSet<u16>,
+    reserved: IdSet,
     /// The Packet Identifier given out last (0 before the first).
     last_id: u16,
     /// The send sequence of the next exchange started.
@@ -104,8 +105,8 @@ impl<T> Outbound<T> {
     pub fn new(receive_maximum: NonZeroU16) -> Self {
         Self {
             receive_maximum,
-            entries: HashMap::new(),
-            reserved: HashSet::new(),
+            entries: IdMap::default(),
+            reserved: IdSet::default(),
             last_id: 0,
             next_seq: 0,
         }
@@ -333,7 +334,7 @@ impl<T> Outbound<T> {
     fn remove(&mut self, id: PacketId) -> Option<Awaiting<T>> {
         let removed = self.entries.remove(&id.get());
         if self.entries.is_empty() && self.entries.capacity() > KEEP_CAPACITY {
-            self.entries = HashMap::new();
+            self.entries = IdMap::default();
         }
         removed.map(|entry| entry.state)
     }
