@@ -280,7 +280,7 @@ pub(crate) async fn subscriber(
     mut conn: Conn,
     ctl: Arc<Control>,
 ) -> Result<SubscriberStats, BenchError> {
-    let mut stats = SubscriberStats::new();
+    let mut stats = SubscriberStats::new()?;
     let mut first = true;
     loop {
         if ctl.done.load(Ordering::Acquire) {

@@ -316,7 +316,7 @@ async fn flow_run(
     report.acknowledged = results.iter().map(|r| r.acked).sum();
     report.rejected = results.iter().map(|r| r.rejected).sum();
     report.publish_rate = report.published as f64 / publish_secs.max(1e-9);
-    let mut latency = new_histogram();
+    let mut latency = new_histogram()?;
     for (spec, s) in subs.iter().zip(&stats) {
         let Some(s) = s else { continue };
         let (dups, reordered) = s.anomalies();
@@ -361,7 +361,7 @@ async fn connections(
         .rate
         .filter(|r| *r > 0.0)
         .map(|r| Duration::from_secs_f64(1.0 / r));
-    let mut latency = new_histogram();
+    let mut latency = new_histogram()?;
     let mut conns = Vec::with_capacity(n);
     let started = Instant::now();
     let mut pending = JoinSet::new();

@@ -92,13 +92,13 @@ pub(crate) struct SubscriberStats {
 }
 
 impl SubscriberStats {
-    pub(crate) fn new() -> Self {
-        Self {
+    pub(crate) fn new() -> Result<Self, crate::BenchError> {
+        Ok(Self {
             tracks: HashMap::new(),
-            latency: new_histogram(),
+            latency: new_histogram()?,
             foreign: 0,
             received: 0,
-        }
+        })
     }
 
     /// Records one received payload at `now_ns` (same clock as the sender's);
@@ -134,13 +134,7 @@ impl SubscriberStats {
 }
 
 /// A latency histogram: 1 µs to 10 minutes, 3 significant digits.
-pub(crate) fn new_histogram() -> Histogram<u64> {
+pub(crate) fn new_histogram() -> Result<Histogram<u64>, crate::BenchError> {
     Histogram::new_with_bounds(1, 600_000_000, 3)
-        .or_else(|_| Histogram::new(3))
-        .unwrap_or_else(|_| unreachable_histogram())
-}
-
-#[allow(clippy::panic)] // the bounds above are constants hdrhistogram accepts
-fn unreachable_histogram() -> Histogram<u64> {
-    panic!("hdrhistogram rejected constant bounds")
+        .map_err(|e| crate::BenchError::new(format!("latency histogram: {e}")))
 }
