@@ -20,8 +20,9 @@ use crate::broker::{Departure, Shared};
 use crate::handle;
 pub use state::{Close, ConnState};
 
-/// Smallest read: what an idle connection keeps allocated.
-const MIN_READ: usize = 512;
+/// Smallest read: what an idle connection keeps allocated (a busy one grows
+/// its reads by doubling within a few packets).
+const MIN_READ: usize = 64;
 /// Largest read a busy connection grows to.
 const MAX_READ: usize = 64 * 1024;
 
