@@ -292,7 +292,7 @@ impl Shared {
             if delay == 0 || expiry_secs == 0 {
                 self.publish_will(will, session.client_id());
             } else {
-                session.lock().pending_will = Some(PendingWill { will, generation });
+                session.lock().pending_will = Some(Box::new(PendingWill { will, generation }));
                 let shared = Arc::clone(self);
                 let session = Arc::clone(session);
                 tokio::spawn(async move {

@@ -83,8 +83,8 @@ pub struct SessionState {
     pub generation: u64,
     /// The attached connection, if any.
     pub attachment: Option<Attachment>,
-    /// A delayed will.
-    pub pending_will: Option<PendingWill>,
+    /// A delayed will (boxed: rare, and large).
+    pub pending_will: Option<Box<PendingWill>>,
     /// The session has ended and was removed from the registry.
     pub ended: bool,
 }
