@@ -44,6 +44,13 @@ fi
 command -v mosquitto_pub >/dev/null && command -v mosquitto_sub >/dev/null ||
     interop_die "mosquitto_pub/mosquitto_sub still not found after installing mosquitto-clients"
 
+# The Mosquitto broker (Debian), for Midge's client tools against another broker.
+if command -v mosquitto >/dev/null || [[ -x /usr/sbin/mosquitto ]]; then
+    echo "    mosquitto (broker): present"
+else
+    apt_install mosquitto || interop_die "cannot install the Debian package mosquitto"
+fi
+
 # Python: paho-mqtt 2.x in tests/interop/.venv (the user site if venv is unavailable).
 PAHO_SPEC='paho-mqtt>=2,<3'
 paho_ok() {

@@ -6,7 +6,7 @@
 #
 # Builds nothing: pass the binary (scripts/test.sh builds target/debug/midge).
 # The clients must be installed (scripts/test.sh does it): mosquitto_pub and
-# mosquitto_sub on PATH, paho-mqtt 2.x in tests/interop/.venv (or the user
+# mosquitto_sub (and the mosquitto broker, for midge_tools.sh) on PATH, paho-mqtt 2.x in tests/interop/.venv (or the user
 # site of python3), MQTT.js in tests/interop/node/node_modules.
 #
 # Starts `midge broker` on a free loopback port with a fresh data directory,
@@ -148,6 +148,24 @@ if command -v node >/dev/null && [[ -f "$HERE/node/node_modules/mqtt/package.jso
     run_suite node 45 bash -c 'cd "$1" && exec node test.mjs' _ "$HERE/node"
 else
     missing node "node or MQTT.js (tests/interop/node/node_modules) not installed"
+fi
+
+# Midge's own client tools (midge-client) against the Mosquitto broker.
+MOSQUITTO_BIN=$(command -v mosquitto || { [[ -x /usr/sbin/mosquitto ]] && echo /usr/sbin/mosquitto; } || true)
+if [[ -n "$MOSQUITTO_BIN" ]]; then
+    MPORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\n' "$MPORT" >"$WORK/mosquitto.conf"
+    "$MOSQUITTO_BIN" -c "$WORK/mosquitto.conf" >"$WORK/mosquitto.log" 2>&1 &
+    MOSQ_PID=$!
+    for _ in $(seq 1 50); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$MPORT") 2>/dev/null && break
+        sleep 0.1
+    done
+    run_suite midge-tools 90 env MIDGE_BIN="$MIDGE" MOSQ_PORT="$MPORT" bash "$HERE/midge_tools.sh"
+    kill "$MOSQ_PID" 2>/dev/null
+    wait "$MOSQ_PID" 2>/dev/null
+else
+    missing midge-tools "the mosquitto broker is not installed"
 fi
 
 if ! kill -0 "$BROKER_PID" 2>/dev/null; then

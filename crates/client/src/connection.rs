@@ -411,7 +411,7 @@ impl Task {
                 last_sent = Instant::now();
             }
             if let Some(reply) = disconnect_reply.take() {
-                let _ = stream.shutdown().await;
+                close_gracefully(stream, rbuf).await;
                 let _ = reply.send(Ok(()));
                 return End::Stop;
             }
@@ -662,6 +662,24 @@ impl Task {
         }
         None
     }
+}
+
+/// Half-closes after DISCONNECT and reads until the broker closes (briefly):
+/// closing a socket with unread data would send a reset, which can make the
+/// broker discard what we sent last.
+async fn close_gracefully(stream: &mut TcpStream, rbuf: &mut BytesMut) {
+    let _ = stream.shutdown().await;
+    let _ = timeout(Duration::from_secs(1), async {
+        loop {
+            rbuf.clear();
+            rbuf.reserve(4096);
+            match stream.read_buf(rbuf).await {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+        }
+    })
+    .await;
 }
 
 fn outcome(code: ReasonCode) -> Result<PublishOutcome, ClientError> {
