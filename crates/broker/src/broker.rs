@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::num::NonZeroU16;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -17,7 +17,7 @@ use crate::message::{Delivery, Message};
 use crate::metrics::Metrics;
 use crate::retained::{Retained, RetainedLimits, RetainedStore};
 use crate::router::Router;
-use crate::session::{Attachment, Enqueued, Kick, PendingWill, QueueLimits, Session};
+use crate::session::{Attachment, Enqueued, PendingWill, QueueLimits, Session};
 use crate::storage::{Persist, StorageOp};
 
 /// How long a new connection waits for the connection it takes over to let go.
@@ -36,7 +36,24 @@ pub struct Shared {
     sessions: Mutex<HashMap<ByteString, Arc<Session>>>,
     next_session_id: AtomicU64,
     shutdown: watch::Sender<bool>,
+    shutting_down: AtomicBool,
+    /// Connections being served, within `connection_limit`.
+    connections: AtomicUsize,
+    connection_limit: usize,
     persist: Persist,
+}
+
+/// One connection counted against `limits.max_connections`; dropping it
+/// (when the connection task ends, however it ends) frees the slot.
+#[derive(Debug)]
+pub struct ConnectionSlot {
+    shared: Arc<Shared>,
+}
+
+impl Drop for ConnectionSlot {
+    fn drop(&mut self) {
+        self.shared.connections.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 /// A session a connection has attached to.
@@ -48,8 +65,6 @@ pub struct Attached {
     pub present: bool,
     /// Its generation for this connection.
     pub generation: u64,
-    /// Fires when another connection takes the session over.
-    pub kick: oneshot::Receiver<Kick>,
     /// Dropped when the connection lets go of the session.
     pub done: oneshot::Sender<()>,
 }
@@ -67,6 +82,7 @@ impl Shared {
     /// New shared state for `config`, persisting through `persist`.
     pub fn new(config: Config, persist: Persist) -> Self {
         Self {
+            connection_limit: config.limits.max_connections,
             config: ArcSwap::from_pointee(config),
             router: Router::default(),
             retained: RetainedStore::default(),
@@ -74,6 +90,8 @@ impl Shared {
             sessions: Mutex::new(HashMap::new()),
             next_session_id: AtomicU64::new(1),
             shutdown: watch::Sender::new(false),
+            shutting_down: AtomicBool::new(false),
+            connections: AtomicUsize::new(0),
             persist,
         }
     }
@@ -88,14 +106,45 @@ impl Shared {
         self.config.store(Arc::new(config));
     }
 
-    /// A receiver that turns `true` when the broker shuts down.
+    /// A receiver that turns `true` when the broker shuts down (for
+    /// connections still in their CONNECT phase).
     pub fn shutdown_signal(&self) -> watch::Receiver<bool> {
         self.shutdown.subscribe()
     }
 
+    /// The flag set when the broker shuts down, for
+    /// [`Session::poll_signal`].
+    pub fn shutdown_flag(&self) -> &AtomicBool {
+        &self.shutting_down
+    }
+
     /// Starts shutting down: every connection is told to go.
     pub fn begin_shutdown(&self) {
+        // The flag first: a session attached after the wake-up below sees it.
+        self.shutting_down.store(true, Ordering::SeqCst);
         self.shutdown.send_replace(true);
+        let sessions: Vec<Arc<Session>> = self.sessions_map().values().cloned().collect();
+        for session in sessions {
+            session.wake();
+        }
+    }
+
+    /// A slot for one more connection, or `None` at `limits.max_connections`
+    /// (read at start: changing it takes a restart).
+    pub fn open_connection(self: &Arc<Self>) -> Option<ConnectionSlot> {
+        self.connections
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < self.connection_limit).then_some(n + 1)
+            })
+            .ok()?;
+        Some(ConnectionSlot {
+            shared: Arc::clone(self),
+        })
+    }
+
+    /// Connections being served (including those still in their CONNECT phase).
+    pub fn connection_count(&self) -> usize {
+        self.connections.load(Ordering::Acquire)
     }
 
     /// Number of sessions (connected or not).
@@ -191,8 +240,9 @@ impl Shared {
             let Some(session) = existing else { break None };
             let attachment = session.lock().attachment.take();
             match attachment {
-                Some(Attachment { kick, done }) => {
-                    let _ = kick.send(Kick::TakenOver);
+                Some(Attachment { done }) => {
+                    // The attachment taken out tells the connection to go.
+                    session.wake();
                     if tokio::time::timeout(TAKEOVER_TIMEOUT, done).await.is_err() {
                         tracing::warn!(client_id = %client_id, "connection being taken over did not let go in time");
                     }
@@ -218,15 +268,11 @@ impl Shared {
                 s
             }
         };
-        let (kick_tx, kick_rx) = oneshot::channel();
         let (done_tx, done_rx) = oneshot::channel();
         let generation = {
             let mut state = session.lock();
             state.generation += 1;
-            state.attachment = Some(Attachment {
-                kick: kick_tx,
-                done: done_rx,
-            });
+            state.attachment = Some(Attachment { done: done_rx });
             // Resumed before the Will Delay Interval passed: no will
             // (MQTT 5.0 section 3.1.3.2.2).
             state.pending_will = None;
@@ -237,7 +283,6 @@ impl Shared {
             session,
             present,
             generation,
-            kick: kick_rx,
             done: done_tx,
         }
     }
@@ -283,6 +328,7 @@ impl Shared {
                 return;
             }
             state.attachment = None;
+            state.forget_waker();
             state.expiry_interval = expiry_secs;
         }
         session.set_online(false);

@@ -6,14 +6,12 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Semaphore;
+use tokio::net::TcpListener;
 use tokio::task::{JoinHandle, JoinSet};
 
 use crate::broker::Shared;
 use crate::config::Config;
 use crate::connection;
-use crate::metrics::Metrics;
 use crate::router::Subscriber;
 use crate::storage::{Persist, Storage};
 
@@ -76,11 +74,9 @@ impl Broker {
             listeners.push(listener);
         }
         let (persist, persist_task) = Persist::spawn(storage);
-        let max_connections = config.limits.max_connections;
         let shared = Arc::new(Shared::new(config, persist));
         restore(&shared, snapshot);
 
-        let permits = Arc::new(Semaphore::new(max_connections));
         let connections = Arc::new(tokio::sync::Mutex::new(JoinSet::new()));
         let mut local_addrs = Vec::new();
         let mut accept_tasks = Vec::new();
@@ -94,7 +90,6 @@ impl Broker {
             accept_tasks.push(tokio::spawn(accept_loop(
                 Arc::clone(&shared),
                 listener,
-                Arc::clone(&permits),
                 Arc::clone(&connections),
             )));
         }
@@ -151,7 +146,6 @@ impl Broker {
 async fn accept_loop(
     shared: Arc<Shared>,
     listener: TcpListener,
-    permits: Arc<Semaphore>,
     connections: Arc<tokio::sync::Mutex<JoinSet<()>>>,
 ) {
     loop {
@@ -164,27 +158,16 @@ async fn accept_loop(
                 continue;
             }
         };
-        let Ok(permit) = Arc::clone(&permits).try_acquire_owned() else {
-            Metrics::bump(&shared.metrics.connections_refused);
-            tracing::warn!(%peer, "connection limit reached (limits.max_connections); closing");
-            drop(stream);
-            continue;
-        };
-        Metrics::bump(&shared.metrics.connections_accepted);
-        let shared = Arc::clone(&shared);
+        let _ = stream.set_nodelay(true);
         let mut set = connections.lock().await;
         // Reap finished tasks so the set does not grow with history.
         while set.try_join_next().is_some() {}
-        set.spawn(async move {
-            serve_tcp(shared, stream, peer).await;
-            drop(permit);
-        });
+        set.spawn(connection::serve(
+            Arc::clone(&shared),
+            stream,
+            peer.to_string(),
+        ));
     }
-}
-
-async fn serve_tcp(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr) {
-    let _ = stream.set_nodelay(true);
-    connection::serve(shared, stream, peer.to_string()).await;
 }
 
 /// Re-creates stored sessions (offline, subscriptions in the tree) and

@@ -8,16 +8,21 @@
 
 mod state;
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::BytesMut;
 use midge_proto::{Decoder, Disconnect, ErrorKind, Packet, ProtocolVersion};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::time::Instant;
+use tokio::time::{Instant, Sleep};
 
 use crate::broker::{Departure, Shared};
 use crate::handle;
+use crate::metrics::Metrics;
+use crate::session::Signal;
 pub use state::{Close, ConnState};
 
 /// Smallest read: what an idle connection keeps allocated (a busy one grows
@@ -62,7 +67,8 @@ impl ReadBuf {
 /// How long the final packets of a closing connection may take to write.
 const CLOSE_FLUSH_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// Serves one client connection from its first byte to its close.
+/// Serves one client connection from its first byte to its close, within
+/// `limits.max_connections` (a connection over it is closed at once).
 ///
 /// The CONNECT phase runs in its own boxed future, freed once the connection
 /// is accepted, so the long-lived task holds only what the session needs.
@@ -70,7 +76,21 @@ pub async fn serve<S>(shared: Arc<Shared>, stream: S, peer: String)
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    if let Some(link) = Box::pin(handshake(shared, stream, peer)).await {
+    // What this future holds across `.await`s is what every connection
+    // costs, so: the handshake fills `link` in place (a link returned by value
+    // would take room here twice, the awaited value and the binding moved out
+    // of it), and is boxed in its own statement (a temporary in the awaited
+    // expression would keep room for the unboxed future for good).
+    let Some(_slot) = shared.open_connection() else {
+        Metrics::bump(&shared.metrics.connections_refused);
+        tracing::warn!(%peer, "connection limit reached (limits.max_connections); closing");
+        return;
+    };
+    Metrics::bump(&shared.metrics.connections_accepted);
+    let mut link = None;
+    let handshake = Box::pin(handshake(shared, stream, peer, &mut link));
+    handshake.await;
+    if let Some(link) = &mut link {
         run(link).await;
     }
 }
@@ -81,13 +101,32 @@ struct Link<S> {
     state: ConnState,
     rbuf: ReadBuf,
     decoder: Decoder,
-    kick: tokio::sync::oneshot::Receiver<crate::session::Kick>,
-    done: tokio::sync::oneshot::Sender<()>,
-    shutdown: tokio::sync::watch::Receiver<bool>,
+    /// Dropped with the link, once the session is let go of: tells a
+    /// connection taking the session over that it may go on.
+    _done: tokio::sync::oneshot::Sender<()>,
 }
 
-/// Reads CONNECT (in time) and accepts or refuses it.
-async fn handshake<S>(shared: Arc<Shared>, mut stream: S, peer: String) -> Option<Link<S>>
+/// What ended a wait of the main loop.
+enum Event {
+    /// Bytes arrived.
+    Read(usize),
+    /// Deliveries may be waiting.
+    Deliveries,
+    /// The connection must close.
+    Close(Close),
+}
+
+/// Reads CONNECT (in time) and accepts or refuses it; `link` is set when the
+/// connection is accepted.
+async fn handshake<S>(shared: Arc<Shared>, stream: S, peer: String, link: &mut Option<Link<S>>)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    *link = connect_phase(shared, stream, peer).await;
+}
+
+/// The CONNECT phase: the accepted connection, or `None` once refused.
+async fn connect_phase<S>(shared: Arc<Shared>, mut stream: S, peer: String) -> Option<Link<S>>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
@@ -147,17 +186,24 @@ where
         state: accepted.state,
         rbuf,
         decoder,
-        kick: accepted.kick,
-        done: accepted.done,
-        shutdown,
+        _done: accepted.done,
     })
 }
 
 /// The main loop of an accepted connection, then its close.
-async fn run<S>(mut link: Link<S>)
+///
+/// Each turn handles what was read, moves queued deliveries to the output,
+/// writes it in one go, then waits for bytes, deliveries, the keep-alive
+/// deadline or a reason to go. The waits are hand-polled over state kept in
+/// `link` and one timer re-armed in place, so an idle connection's task is
+/// small.
+async fn run<S>(link: &mut Link<S>)
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
+    // Armed only while a keep-alive deadline is set.
+    let mut keep_alive = std::pin::pin!(tokio::time::sleep_until(Instant::now()));
+    let mut armed = None;
     let close = 'conn: loop {
         // Everything already buffered, in order. One clock read per batch:
         // these packets all arrived with the same read.
@@ -177,36 +223,101 @@ where
         }
         link.state.pump();
         if !link.state.out.is_empty() {
-            tokio::select! {
-                biased;
-                r = link.stream.write_all(&link.state.out) => if r.is_err() { break Close::Network },
-                _ = link.shutdown.changed() => break Close::Shutdown,
-                _ = &mut link.kick => break Close::TakenOver,
+            if let Err(close) = link.flush().await {
+                break close;
             }
             link.state.release_output();
         }
-        if *link.shutdown.borrow() {
-            break Close::Shutdown;
-        }
         link.rbuf.prepare();
-        let deadline = link.state.keep_alive.deadline().map(Instant::from_std);
-        tokio::select! {
-            biased;
-            _ = link.shutdown.changed() => break Close::Shutdown,
-            _ = &mut link.kick => break Close::TakenOver,
-            r = link.stream.read_buf(&mut link.rbuf.buf) => match r {
-                Ok(0) | Err(_) => break Close::Network,
-                Ok(n) => link.rbuf.after_read(n),
-            },
-            () = link.state.session.notified() => {}
-            // No packet arrived by 1.5 x Keep Alive: the deadline is not
-            // moved while waiting, so reaching it is the timeout.
-            () = sleep_until(deadline) => break Close::KeepAlive,
+        // No packet arrived by 1.5 x Keep Alive: the deadline is not moved
+        // while waiting, so reaching it is the timeout.
+        let deadline = link.state.keep_alive.deadline();
+        if deadline != armed {
+            if let Some(at) = deadline {
+                keep_alive.as_mut().reset(Instant::from_std(at));
+            }
+            armed = deadline;
+        }
+        let timer = armed.is_some().then_some(keep_alive.as_mut());
+        match link.wait(timer).await {
+            Event::Read(n) => link.rbuf.after_read(n),
+            Event::Deliveries => {}
+            Event::Close(close) => break close,
         }
     };
 
     Box::pin(finish(&mut link.stream, &mut link.state, &close)).await;
-    drop(link.done);
+}
+
+impl<S> Link<S>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    /// A reason to go, if any, else `None`; the task is woken for one.
+    fn poll_go(&self, cx: &mut Context<'_>, take_deliveries: bool) -> Poll<Signal> {
+        let state = &self.state;
+        state.session.poll_signal(
+            cx,
+            state.generation,
+            state.shared.shutdown_flag(),
+            take_deliveries,
+        )
+    }
+
+    /// Writes the output buffer, unless the connection must go first.
+    async fn flush(&mut self) -> Result<(), Close> {
+        let mut written = 0;
+        std::future::poll_fn(|cx| {
+            match self.poll_go(cx, false) {
+                Poll::Ready(Signal::TakenOver) => return Poll::Ready(Err(Close::TakenOver)),
+                Poll::Ready(Signal::Shutdown) => return Poll::Ready(Err(Close::Shutdown)),
+                Poll::Ready(Signal::Deliveries) | Poll::Pending => {}
+            }
+            while let Some(rest) = self.state.out.get(written..).filter(|r| !r.is_empty()) {
+                match Pin::new(&mut self.stream).poll_write(cx, rest) {
+                    Poll::Ready(Ok(0) | Err(_)) => return Poll::Ready(Err(Close::Network)),
+                    Poll::Ready(Ok(n)) => written += n,
+                    Poll::Pending => return Poll::Pending,
+                }
+            }
+            match Pin::new(&mut self.stream).poll_flush(cx) {
+                Poll::Ready(Ok(())) => Poll::Ready(Ok(())),
+                Poll::Ready(Err(_)) => Poll::Ready(Err(Close::Network)),
+                Poll::Pending => Poll::Pending,
+            }
+        })
+        .await
+    }
+
+    /// Waits for bytes, deliveries, the keep-alive deadline (`timer`, if
+    /// set) or a reason to go, in that order of precedence: going first,
+    /// then reading.
+    async fn wait(&mut self, mut timer: Option<Pin<&mut Sleep>>) -> Event {
+        std::future::poll_fn(|cx| {
+            let deliveries = match self.poll_go(cx, true) {
+                Poll::Ready(Signal::TakenOver) => {
+                    return Poll::Ready(Event::Close(Close::TakenOver));
+                }
+                Poll::Ready(Signal::Shutdown) => return Poll::Ready(Event::Close(Close::Shutdown)),
+                Poll::Ready(Signal::Deliveries) => true,
+                Poll::Pending => false,
+            };
+            let read = std::pin::pin!(self.stream.read_buf(&mut self.rbuf.buf));
+            match read.poll(cx) {
+                Poll::Ready(Ok(0) | Err(_)) => return Poll::Ready(Event::Close(Close::Network)),
+                Poll::Ready(Ok(n)) => return Poll::Ready(Event::Read(n)),
+                Poll::Pending => {}
+            }
+            if deliveries {
+                return Poll::Ready(Event::Deliveries);
+            }
+            match timer.as_mut().map(|t| t.as_mut().poll(cx)) {
+                Some(Poll::Ready(())) => Poll::Ready(Event::Close(Close::KeepAlive)),
+                _ => Poll::Pending,
+            }
+        })
+        .await
+    }
 }
 
 /// Logs the close, tells a v5 client why, flushes and lets the session go.
@@ -246,13 +357,6 @@ where
         departure,
         state.expiry_interval,
     );
-}
-
-async fn sleep_until(deadline: Option<Instant>) {
-    match deadline {
-        Some(at) => tokio::time::sleep_until(at).await,
-        None => std::future::pending().await,
-    }
 }
 
 enum ReadError {

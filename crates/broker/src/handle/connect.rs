@@ -17,7 +17,6 @@ use tokio::sync::oneshot;
 
 use crate::broker::Shared;
 use crate::connection::ConnState;
-use crate::session::Kick;
 
 /// Largest packet MQTT can express: the client's limit when it sets none.
 const MQTT_MAX_PACKET: usize = 268_435_460;
@@ -27,8 +26,6 @@ const MQTT_MAX_PACKET: usize = 268_435_460;
 pub struct Accepted {
     /// Connection state, CONNACK and any re-sent packets already in `out`.
     pub state: ConnState,
-    /// Fires on takeover.
-    pub kick: oneshot::Receiver<Kick>,
     /// Dropped when the connection lets go of the session.
     pub done: oneshot::Sender<()>,
 }
@@ -313,7 +310,6 @@ pub async fn accept(
     }
     Ok(Accepted {
         state,
-        kick: attached.kick,
         done: attached.done,
     })
 }

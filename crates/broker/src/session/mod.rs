@@ -6,6 +6,11 @@
 //! to it, which drains the queue onto its socket. Its state sits behind its own
 //! mutex, never held across an `.await`: publishers to different sessions never
 //! contend, and there is no global lock on the publish path.
+//!
+//! The attached connection's task waker lives in that state too: queueing a
+//! delivery, a takeover and a broker shutdown all wake it through
+//! [`Session::wake`], and the task sees why in [`Session::poll_signal`]. No
+//! channel or timer is kept per connection for these.
 
 mod queue;
 
@@ -13,10 +18,11 @@ use std::collections::HashMap;
 use std::num::{NonZeroU16, NonZeroU32};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll, Waker};
 
 use midge_proto::session::{Inbound, Outbound};
 use midge_proto::{ByteString, SubscriptionOptions, TopicFilter, Will};
-use tokio::sync::{Notify, oneshot};
+use tokio::sync::oneshot;
 
 use crate::message::Delivery;
 pub use queue::{Enqueued, QueueLimits};
@@ -27,8 +33,6 @@ pub struct Session {
     id: u64,
     client_id: ByteString,
     online: AtomicBool,
-    /// Wakes the attached connection task when deliveries are queued.
-    notify: Notify,
     state: Mutex<SessionState>,
 }
 
@@ -41,18 +45,21 @@ pub struct StoredSubscription {
     pub id: Option<NonZeroU32>,
 }
 
-/// What a connection task attached to the session can be told.
+/// Why the attached connection was woken (see [`Session::poll_signal`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kick {
-    /// Another connection took the session over ([MQTT-3.1.4-3]).
+pub enum Signal {
+    /// Another connection took the session over ([MQTT-3.1.4-3]): go.
     TakenOver,
+    /// The broker is shutting down: go.
+    Shutdown,
+    /// Deliveries may be waiting in the queue.
+    Deliveries,
 }
 
-/// The handle of the connection attached to a session.
+/// The handle of the connection attached to a session. Taking it out of the
+/// session (a takeover) tells the connection to go.
 #[derive(Debug)]
 pub struct Attachment {
-    /// Tells the connection to go.
-    pub kick: oneshot::Sender<Kick>,
     /// Completes (with an error) once the connection task has let go of the session.
     pub done: oneshot::Receiver<()>,
 }
@@ -87,6 +94,10 @@ pub struct SessionState {
     pub pending_will: Option<Box<PendingWill>>,
     /// The session has ended and was removed from the registry.
     pub ended: bool,
+    /// The attached connection's task, while it waits.
+    waker: Option<Waker>,
+    /// Woken since the connection last looked: deliveries may be waiting.
+    woken: bool,
 }
 
 impl Session {
@@ -96,7 +107,6 @@ impl Session {
             id,
             client_id,
             online: AtomicBool::new(false),
-            notify: Notify::new(),
             state: Mutex::new(SessionState {
                 subscriptions: HashMap::new(),
                 queue: queue::Queue::default(),
@@ -107,6 +117,8 @@ impl Session {
                 attachment: None,
                 pending_will: None,
                 ended: false,
+                waker: None,
+                woken: false,
             }),
         }
     }
@@ -138,23 +150,76 @@ impl Session {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Waits until deliveries may be waiting.
-    pub async fn notified(&self) {
-        self.notify.notified().await;
+    /// Wakes the attached connection, to look at the queue and at whether it
+    /// must go. A wake before the connection waits is not lost.
+    pub fn wake(&self) {
+        let waker = self.lock().wake();
+        if let Some(waker) = waker {
+            waker.wake();
+        }
     }
 
-    /// Wakes the attached connection.
-    pub fn wake(&self) {
-        self.notify.notify_one();
+    /// What the connection of `generation` must act on, registering its task
+    /// to be woken otherwise. `shutdown` is the broker's shutdown flag, read
+    /// under the session lock so a shutdown waking every session is never
+    /// missed. With `take_deliveries` false (while the connection is busy
+    /// writing) only reasons to go are reported.
+    pub fn poll_signal(
+        &self,
+        cx: &mut Context<'_>,
+        generation: u64,
+        shutdown: &AtomicBool,
+        take_deliveries: bool,
+    ) -> Poll<Signal> {
+        let mut state = self.lock();
+        // The attachment is taken out only by a connection taking over.
+        if state.generation == generation && state.attachment.is_none() {
+            return Poll::Ready(Signal::TakenOver);
+        }
+        if shutdown.load(Ordering::SeqCst) {
+            return Poll::Ready(Signal::Shutdown);
+        }
+        if take_deliveries && state.woken {
+            state.woken = false;
+            return Poll::Ready(Signal::Deliveries);
+        }
+        match &state.waker {
+            Some(w) if w.will_wake(cx.waker()) => {}
+            _ => state.waker = Some(cx.waker().clone()),
+        }
+        Poll::Pending
     }
 
     /// Queues `delivery` under `limits`, waking the connection if one is attached.
     pub fn enqueue(&self, delivery: Delivery, limits: &QueueLimits) -> Enqueued {
         let online = self.is_online();
-        let result = self.lock().queue.push(delivery, limits, online);
-        if online && result.queued() {
-            self.wake();
+        let (result, waker) = {
+            let mut state = self.lock();
+            let result = state.queue.push(delivery, limits, online);
+            let waker = if online && result.queued() {
+                state.wake()
+            } else {
+                None
+            };
+            (result, waker)
+        };
+        if let Some(waker) = waker {
+            waker.wake();
         }
         result
+    }
+}
+
+impl SessionState {
+    /// Lets go of the connection's task waker (the connection has left: a
+    /// waker kept would keep its finished task's memory).
+    pub fn forget_waker(&mut self) {
+        self.waker = None;
+    }
+
+    /// Marks the session woken; the waker to wake once the lock is released.
+    fn wake(&mut self) -> Option<Waker> {
+        self.woken = true;
+        self.waker.take()
     }
 }
