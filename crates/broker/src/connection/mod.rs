@@ -203,7 +203,7 @@ where
 {
     // Armed only while a keep-alive deadline is set.
     let mut keep_alive = std::pin::pin!(tokio::time::sleep_until(Instant::now()));
-    let mut armed = None;
+    let mut armed = false;
     let close = 'conn: loop {
         // Everything already buffered, in order. One clock read per batch:
         // these packets all arrived with the same read.
@@ -231,14 +231,13 @@ where
         link.rbuf.prepare();
         // No packet arrived by 1.5 x Keep Alive: the deadline is not moved
         // while waiting, so reaching it is the timeout.
-        let deadline = link.state.keep_alive.deadline();
-        if deadline != armed {
-            if let Some(at) = deadline {
-                keep_alive.as_mut().reset(Instant::from_std(at));
-            }
-            armed = deadline;
+        if let Some(at) = link.state.keep_alive.deadline().map(Instant::from_std)
+            && (!armed || keep_alive.deadline() != at)
+        {
+            keep_alive.as_mut().reset(at);
+            armed = true;
         }
-        let timer = armed.is_some().then_some(keep_alive.as_mut());
+        let timer = armed.then_some(keep_alive.as_mut());
         match link.wait(timer).await {
             Event::Read(n) => link.rbuf.after_read(n),
             Event::Deliveries => {}
@@ -246,7 +245,7 @@ where
         }
     };
 
-    Box::pin(finish(&mut link.stream, &mut link.state, &close)).await;
+    Box::pin(finish(&mut link.stream, &mut link.state, close)).await;
 }
 
 impl<S> Link<S>
@@ -321,20 +320,20 @@ where
 }
 
 /// Logs the close, tells a v5 client why, flushes and lets the session go.
-async fn finish<S>(stream: &mut S, state: &mut ConnState, close: &Close)
+async fn finish<S>(stream: &mut S, state: &mut ConnState, close: Close)
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    match close {
+    match &close {
         Close::Violation { code, rule, detail } => tracing::debug!(
-            client_id = %state.client_id, peer = %state.peer, rule = rule.unwrap_or("-"),
+            client_id = %state.client_id(), peer = %state.peer, rule = rule.unwrap_or("-"),
             "closing: {detail} (reason 0x{:02X})", code.as_u8()
         ),
         other => {
-            tracing::debug!(client_id = %state.client_id, peer = %state.peer, "closing: {other:?}")
+            tracing::debug!(client_id = %state.client_id(), peer = %state.peer, "closing: {other:?}")
         }
     }
-    if close != &Close::Network {
+    if close != Close::Network {
         if let (true, Some(code)) = (state.is_v5(), close.disconnect_code()) {
             state.send(Disconnect::new(code));
         }

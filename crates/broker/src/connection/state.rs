@@ -16,8 +16,11 @@ use crate::session::Session;
 /// starve the connection's reads.
 const PUMP_BATCH: usize = 256;
 
-/// Output buffer capacity kept between writes.
+/// Largest output buffer capacity kept between writes.
 const OUT_KEEP: usize = 16 * 1024;
+
+/// Writes smaller than this do not keep their buffer.
+const OUT_SMALL: usize = 1024;
 
 /// Most bytes a Topic Alias can add to a PUBLISH: the property (3 bytes) plus
 /// one more byte in each of the Property Length and Remaining Length fields.
@@ -99,8 +102,6 @@ pub struct ConnState {
     pub peer: String,
     /// Protocol version of the connection.
     pub version: ProtocolVersion,
-    /// Client Identifier (possibly assigned).
-    pub client_id: ByteString,
     /// The session.
     pub session: Arc<Session>,
     /// The session generation of this connection.
@@ -129,6 +130,11 @@ pub struct ConnState {
 }
 
 impl ConnState {
+    /// The Client Identifier (possibly assigned), kept by the session.
+    pub fn client_id(&self) -> &ByteString {
+        self.session.client_id()
+    }
+
     /// Whether the connection is MQTT 5.0.
     pub fn is_v5(&self) -> bool {
         self.version.is_v5()
@@ -152,19 +158,21 @@ impl ConnState {
         if self.is_v5() && packet.encoded_len(self.version) > self.client_max_packet {
             strip_optional(&mut packet);
             if packet.encoded_len(self.version) > self.client_max_packet {
-                tracing::debug!(client_id = %self.client_id, "packet over the client's Maximum Packet Size not sent");
+                tracing::debug!(client_id = %self.client_id(), "packet over the client's Maximum Packet Size not sent");
                 return;
             }
         }
         if let Err(e) = packet.encode(self.version, &mut self.out) {
-            tracing::error!(client_id = %self.client_id, "cannot encode {:?}: {e}", packet.packet_type());
+            tracing::error!(client_id = %self.client_id(), "cannot encode {:?}: {e}", packet.packet_type());
         }
     }
 
-    /// Empties the output buffer after a write; a buffer grown by a burst is
-    /// let go so an idle connection keeps little memory.
+    /// Empties the output buffer after a write. It is kept only between
+    /// sizeable writes, so an idle (or nearly idle) connection holds none: a
+    /// small buffer made again costs far less than the write it goes with,
+    /// and one grown by a burst is let go.
     pub fn release_output(&mut self) {
-        if self.out.capacity() > OUT_KEEP {
+        if self.out.len() < OUT_SMALL || self.out.capacity() > OUT_KEEP {
             self.out = BytesMut::new();
         } else {
             self.out.clear();

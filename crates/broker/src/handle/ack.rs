@@ -15,7 +15,7 @@ pub fn puback(state: &mut ConnState, ack: PubResponse) -> Result<(), Close> {
         .on_puback(ack.packet_id)
         .is_err()
     {
-        tracing::debug!(client_id = %state.client_id, id = ack.packet_id.get(), "PUBACK for a packet id not awaiting one; ignored");
+        tracing::debug!(client_id = %state.client_id(), id = ack.packet_id.get(), "PUBACK for a packet id not awaiting one; ignored");
     }
     Ok(())
 }
@@ -66,7 +66,7 @@ pub fn pubcomp(state: &mut ConnState, comp: PubResponse) -> Result<(), Close> {
         .on_pubcomp(comp.packet_id)
         .is_err()
     {
-        tracing::debug!(client_id = %state.client_id, id = comp.packet_id.get(), "PUBCOMP for a packet id not awaiting one; ignored");
+        tracing::debug!(client_id = %state.client_id(), id = comp.packet_id.get(), "PUBCOMP for a packet id not awaiting one; ignored");
     }
     Ok(())
 }

@@ -151,7 +151,9 @@ pub async fn accept(
         }
         id
     } else {
-        connect.client_id.clone()
+        // A copy: the decoded identifier is a slice of the read buffer, which
+        // it would keep allocated for as long as the session lives.
+        ByteString::from(&*connect.client_id)
     };
 
     // Keep Alive: a v5 client is told the value in force (Server Keep Alive,
@@ -260,7 +262,6 @@ pub async fn accept(
         shared: Arc::clone(shared),
         peer,
         version,
-        client_id,
         session,
         generation: attached.generation,
         will: connect.will.map(Box::new),
@@ -279,7 +280,7 @@ pub async fn accept(
         out: BytesMut::new(),
     };
     state.send(Packet::ConnAck(Box::new(connack)));
-    tracing::debug!(client_id = %state.client_id, peer = %state.peer, %version, present, keep_alive, "client connected");
+    tracing::debug!(client_id = %state.client_id(), peer = %state.peer, %version, present, keep_alive, "client connected");
 
     // Re-send unacknowledged PUBLISH (DUP=1) and PUBREL, in order ([MQTT-4.4.0-1]).
     if present {

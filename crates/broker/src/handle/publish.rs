@@ -52,7 +52,7 @@ pub fn handle(state: &mut ConnState, mut publish: Publish) -> Result<(), Close> 
     }
     let packet_id = publish.packet_id;
     if !within_limits {
-        tracing::debug!(client_id = %state.client_id, "PUBLISH topic over the configured length or level limit");
+        tracing::debug!(client_id = %state.client_id(), "PUBLISH topic over the configured length or level limit");
         return match (v5, publish.qos, packet_id) {
             (true, QoS::AtLeastOnce, Some(id)) => {
                 state.send(Packet::PubAck(PubResponse::with_reason(
@@ -127,7 +127,10 @@ fn route(state: &ConnState, publish: Publish) -> usize {
     if let Ok(topic) = TopicName::new(ByteString::from(publish.topic.as_str())) {
         publish.topic = topic;
     }
-    let message =
-        Message::from_publish(publish, Some(state.client_id.clone()), crate::clock::now());
+    let message = Message::from_publish(
+        publish,
+        Some(state.client_id().clone()),
+        crate::clock::now(),
+    );
     state.shared.publish(Arc::new(message))
 }

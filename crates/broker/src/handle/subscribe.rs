@@ -105,7 +105,7 @@ pub fn handle(state: &mut ConnState, subscribe: Subscribe) -> Result<(), Close> 
             let qos0 = delivery.qos == QoS::AtMostOnce;
             let r = state.session.enqueue(delivery, &limits);
             if !r.queued() && qos0 {
-                tracing::debug!(client_id = %state.client_id, "retained message dropped: queue full");
+                tracing::debug!(client_id = %state.client_id(), "retained message dropped: queue full");
             }
         }
     }
@@ -126,7 +126,7 @@ pub fn persist_session(state: &ConnState) {
         .map(|(f, s)| (f.clone(), s.clone()))
         .collect();
     state.shared.persist(StorageOp::PutSession(SessionRecord {
-        client_id: state.client_id.clone(),
+        client_id: state.client_id().clone(),
         expiry_interval: state.expiry_interval,
         subscriptions,
     }));

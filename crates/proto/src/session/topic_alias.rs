@@ -74,14 +74,21 @@ impl InboundTopicAliases {
 
 /// The aliases we have set towards a peer on this connection, bounded by the
 /// Topic Alias Maximum the peer announced ([MQTT-3.3.2-11] for a server).
+///
+/// Small until the first alias is set: most connections never use one.
 #[derive(Debug, Clone, Default)]
 pub struct OutboundTopicAliases {
     max: u16,
+    /// The next alias to rebind once all are in use (round robin).
+    next_victim: u16,
+    table: Option<Box<AliasTable>>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct AliasTable {
     by_topic: HashMap<TopicName, NonZeroU16>,
     /// Index `alias - 1`: the topic each assigned alias stands for.
     by_alias: Vec<TopicName>,
-    /// The next alias to rebind once all are in use (round robin).
-    next_victim: u16,
 }
 
 impl OutboundTopicAliases {
@@ -107,21 +114,22 @@ impl OutboundTopicAliases {
         if self.max == 0 || publish.properties.topic_alias.is_some() || publish.topic.is_empty() {
             return;
         }
-        if let Some(&alias) = self.by_topic.get(&publish.topic) {
+        let table = self.table.get_or_insert_with(Box::default);
+        if let Some(&alias) = table.by_topic.get(&publish.topic) {
             publish.properties.topic_alias = Some(alias);
             publish.topic = TopicName::empty();
             return;
         }
-        let alias = if self.by_alias.len() < usize::from(self.max) {
-            self.by_alias.push(publish.topic.clone());
-            self.by_alias.len()
+        let alias = if table.by_alias.len() < usize::from(self.max) {
+            table.by_alias.push(publish.topic.clone());
+            table.by_alias.len()
         } else {
             let index = usize::from(self.next_victim);
             self.next_victim = (self.next_victim + 1) % self.max;
-            match self.by_alias.get_mut(index) {
+            match table.by_alias.get_mut(index) {
                 Some(slot) => {
                     let old = std::mem::replace(slot, publish.topic.clone());
-                    self.by_topic.remove(&old);
+                    table.by_topic.remove(&old);
                 }
                 None => return,
             }
@@ -130,7 +138,7 @@ impl OutboundTopicAliases {
         let Some(alias) = u16::try_from(alias).ok().and_then(NonZeroU16::new) else {
             return;
         };
-        self.by_topic.insert(publish.topic.clone(), alias);
+        table.by_topic.insert(publish.topic.clone(), alias);
         publish.properties.topic_alias = Some(alias);
     }
 }
