@@ -6,11 +6,12 @@ use std::collections::HashMap;
 use std::num::NonZeroU16;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::task::Waker;
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use midge_proto::{ByteString, Publish, QoS, Will};
-use tokio::sync::{oneshot, watch};
+use tokio::sync::{Notify, watch};
 
 use crate::config::Config;
 use crate::message::{Delivery, Message};
@@ -40,6 +41,8 @@ pub struct Shared {
     /// Connections being served, within `connection_limit`.
     connections: AtomicUsize,
     connection_limit: usize,
+    /// Notified when the last connection ends.
+    all_closed: Notify,
     persist: Persist,
 }
 
@@ -52,7 +55,9 @@ pub struct ConnectionSlot {
 
 impl Drop for ConnectionSlot {
     fn drop(&mut self) {
-        self.shared.connections.fetch_sub(1, Ordering::AcqRel);
+        if self.shared.connections.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.shared.all_closed.notify_waiters();
+        }
     }
 }
 
@@ -65,8 +70,6 @@ pub struct Attached {
     pub present: bool,
     /// Its generation for this connection.
     pub generation: u64,
-    /// Dropped when the connection lets go of the session.
-    pub done: oneshot::Sender<()>,
 }
 
 /// How a connection ended, as far as the session is concerned.
@@ -92,6 +95,7 @@ impl Shared {
             shutdown: watch::Sender::new(false),
             shutting_down: AtomicBool::new(false),
             connections: AtomicUsize::new(0),
+            all_closed: Notify::new(),
             persist,
         }
     }
@@ -145,6 +149,26 @@ impl Shared {
     /// Connections being served (including those still in their CONNECT phase).
     pub fn connection_count(&self) -> usize {
         self.connections.load(Ordering::Acquire)
+    }
+
+    /// Waits, at most `timeout`, until no connection is being served;
+    /// whether none is.
+    pub async fn connections_closed(&self, timeout: Duration) -> bool {
+        tokio::time::timeout(timeout, async {
+            loop {
+                let notified = self.all_closed.notified();
+                let mut notified = std::pin::pin!(notified);
+                // Registered before the count is read: the last connection
+                // ending in between is not missed.
+                notified.as_mut().enable();
+                if self.connection_count() == 0 {
+                    return;
+                }
+                notified.await;
+            }
+        })
+        .await
+        .is_ok()
     }
 
     /// Number of sessions (connected or not).
@@ -235,21 +259,16 @@ impl Shared {
     /// from a connection still attached ([MQTT-3.1.4-3]) and starting afresh
     /// when `clean_start` is set ([MQTT-3.1.2-4]) or no session exists.
     pub async fn attach(&self, client_id: &ByteString, clean_start: bool) -> Attached {
-        let existing = loop {
-            let existing = self.session(client_id);
-            let Some(session) = existing else { break None };
-            let attachment = session.lock().attachment.take();
-            match attachment {
-                Some(Attachment { done }) => {
-                    // The attachment taken out tells the connection to go.
-                    session.wake();
-                    if tokio::time::timeout(TAKEOVER_TIMEOUT, done).await.is_err() {
-                        tracing::warn!(client_id = %client_id, "connection being taken over did not let go in time");
-                    }
-                }
-                None => break Some(session),
-            }
-        };
+        let existing = self.session(client_id);
+        if let Some(session) = &existing
+            && tokio::time::timeout(TAKEOVER_TIMEOUT, session.take_over())
+                .await
+                .is_err()
+        {
+            tracing::warn!(client_id = %client_id, "connection being taken over did not let go in time");
+            let waiters = session.lock().let_go();
+            waiters.into_iter().for_each(Waker::wake);
+        }
         let resumed = match existing {
             Some(session) if clean_start => {
                 self.end_session(&session);
@@ -268,11 +287,10 @@ impl Shared {
                 s
             }
         };
-        let (done_tx, done_rx) = oneshot::channel();
         let generation = {
             let mut state = session.lock();
             state.generation += 1;
-            state.attachment = Some(Attachment { done: done_rx });
+            state.attachment = Attachment::Attached;
             // Resumed before the Will Delay Interval passed: no will
             // (MQTT 5.0 section 3.1.3.2.2).
             state.pending_will = None;
@@ -283,7 +301,6 @@ impl Shared {
             session,
             present,
             generation,
-            done: done_tx,
         }
     }
 
@@ -322,15 +339,14 @@ impl Shared {
         departure: Departure,
         expiry_secs: u32,
     ) {
-        {
+        let waiters = {
             let mut state = session.lock();
             if state.generation != generation {
                 return;
             }
-            state.attachment = None;
-            state.forget_waker();
             state.expiry_interval = expiry_secs;
-        }
+            state.let_go()
+        };
         session.set_online(false);
         self.redistribute_shared(session, false);
         if let (Some(will), Departure::Abnormal) = (will, departure) {
@@ -377,6 +393,8 @@ impl Shared {
                 });
             }
         }
+        // Last: a connection taking over goes on once all this is done.
+        waiters.into_iter().for_each(Waker::wake);
     }
 
     /// Ends `session`: removes it and its subscriptions, publishes a will still

@@ -101,9 +101,6 @@ struct Link<S> {
     state: ConnState,
     rbuf: ReadBuf,
     decoder: Decoder,
-    /// Dropped with the link, once the session is let go of: tells a
-    /// connection taking the session over that it may go on.
-    _done: tokio::sync::oneshot::Sender<()>,
 }
 
 /// What ended a wait of the main loop.
@@ -186,7 +183,6 @@ where
         state: accepted.state,
         rbuf,
         decoder,
-        _done: accepted.done,
     })
 }
 

@@ -250,6 +250,23 @@ impl ConnState {
     }
 }
 
+impl Drop for ConnState {
+    /// A connection task that ends without detaching (a bug, or its task
+    /// dropped) still lets go of its session, so a connection taking over is
+    /// not kept waiting.
+    fn drop(&mut self) {
+        let waiters = {
+            let mut state = self.session.lock();
+            if state.generation != self.generation || state.attachment.is_none() {
+                return;
+            }
+            state.let_go()
+        };
+        self.session.set_online(false);
+        waiters.into_iter().for_each(std::task::Waker::wake);
+    }
+}
+
 fn strip_optional(packet: &mut Packet) {
     match packet {
         Packet::ConnAck(c) => {

@@ -13,7 +13,6 @@ use midge_proto::{
     ByteString, ConnAck, Connect, DecodeError, ErrorKind, Packet, PacketType, ProtocolVersion,
     PubResponse, QoS, ReasonCode,
 };
-use tokio::sync::oneshot;
 
 use crate::broker::Shared;
 use crate::connection::ConnState;
@@ -26,8 +25,6 @@ const MQTT_MAX_PACKET: usize = 268_435_460;
 pub struct Accepted {
     /// Connection state, CONNACK and any re-sent packets already in `out`.
     pub state: ConnState,
-    /// Dropped when the connection lets go of the session.
-    pub done: oneshot::Sender<()>,
 }
 
 /// The CONNACK bytes (if any) to answer a CONNECT that failed to decode.
@@ -309,10 +306,7 @@ pub async fn accept(
             state.send(packet);
         }
     }
-    Ok(Accepted {
-        state,
-        done: attached.done,
-    })
+    Ok(Accepted { state })
 }
 
 /// Whether `topic` is within the configured topic length and level limits.

@@ -22,7 +22,6 @@ use std::task::{Context, Poll, Waker};
 
 use midge_proto::session::{Inbound, Outbound};
 use midge_proto::{ByteString, SubscriptionOptions, TopicFilter, Will};
-use tokio::sync::oneshot;
 
 use crate::message::Delivery;
 pub use queue::{Enqueued, QueueLimits};
@@ -56,12 +55,27 @@ pub enum Signal {
     Deliveries,
 }
 
-/// The handle of the connection attached to a session. Taking it out of the
-/// session (a takeover) tells the connection to go.
-#[derive(Debug)]
-pub struct Attachment {
-    /// Completes (with an error) once the connection task has let go of the session.
-    pub done: oneshot::Receiver<()>,
+/// The connection attached to a session, as the session sees it.
+#[derive(Debug, Default)]
+pub enum Attachment {
+    /// No connection.
+    #[default]
+    None,
+    /// A connection is attached.
+    Attached,
+    /// A connection taking over has told the attached one to go, and waits
+    /// (its task woken through `waiters`) until it has let go.
+    Leaving {
+        /// Tasks waiting to take over.
+        waiters: Vec<Waker>,
+    },
+}
+
+impl Attachment {
+    /// Whether no connection is attached.
+    pub fn is_none(&self) -> bool {
+        matches!(self, Attachment::None)
+    }
 }
 
 /// A will waiting for its Will Delay Interval (MQTT 5.0 section 3.1.3.2.2).
@@ -88,8 +102,9 @@ pub struct SessionState {
     pub expiry_interval: u32,
     /// Incremented each time a connection attaches; timers compare it.
     pub generation: u64,
-    /// The attached connection, if any.
-    pub attachment: Option<Attachment>,
+    /// The attached connection, if any (set by `Shared::attach`, cleared by
+    /// [`SessionState::let_go`]).
+    pub attachment: Attachment,
     /// A delayed will (boxed: rare, and large).
     pub pending_will: Option<Box<PendingWill>>,
     /// The session has ended and was removed from the registry.
@@ -114,7 +129,7 @@ impl Session {
                 inbound: Inbound::new(receive),
                 expiry_interval: 0,
                 generation: 0,
-                attachment: None,
+                attachment: Attachment::None,
                 pending_will: None,
                 ended: false,
                 waker: None,
@@ -172,8 +187,9 @@ impl Session {
         take_deliveries: bool,
     ) -> Poll<Signal> {
         let mut state = self.lock();
-        // The attachment is taken out only by a connection taking over.
-        if state.generation == generation && state.attachment.is_none() {
+        // Told to go by a connection taking over, or one has attached since.
+        if state.generation != generation || matches!(state.attachment, Attachment::Leaving { .. })
+        {
             return Poll::Ready(Signal::TakenOver);
         }
         if shutdown.load(Ordering::SeqCst) {
@@ -188,6 +204,35 @@ impl Session {
             _ => state.waker = Some(cx.waker().clone()),
         }
         Poll::Pending
+    }
+
+    /// Tells the attached connection, if any, to go and waits until it has
+    /// let go of the session ([`SessionState::let_go`]).
+    pub async fn take_over(&self) {
+        std::future::poll_fn(|cx| {
+            let mut state = self.lock();
+            let connection = match &mut state.attachment {
+                Attachment::None => return Poll::Ready(()),
+                Attachment::Attached => {
+                    state.attachment = Attachment::Leaving {
+                        waiters: vec![cx.waker().clone()],
+                    };
+                    state.wake()
+                }
+                Attachment::Leaving { waiters } => {
+                    if !waiters.iter().any(|w| w.will_wake(cx.waker())) {
+                        waiters.push(cx.waker().clone());
+                    }
+                    None
+                }
+            };
+            drop(state);
+            if let Some(waker) = connection {
+                waker.wake();
+            }
+            Poll::Pending
+        })
+        .await;
     }
 
     /// Queues `delivery` under `limits`, waking the connection if one is attached.
@@ -211,10 +256,17 @@ impl Session {
 }
 
 impl SessionState {
-    /// Lets go of the connection's task waker (the connection has left: a
-    /// waker kept would keep its finished task's memory).
-    pub fn forget_waker(&mut self) {
+    /// The attached connection has let go of the session: no connection is
+    /// attached any more. Its task waker is dropped (kept, it would keep the
+    /// finished task's memory); the tasks waiting to take over are returned,
+    /// to be woken once the lock is released.
+    #[must_use = "the returned tasks must be woken"]
+    pub fn let_go(&mut self) -> Vec<Waker> {
         self.waker = None;
+        match std::mem::take(&mut self.attachment) {
+            Attachment::Leaving { waiters } => waiters,
+            Attachment::None | Attachment::Attached => Vec::new(),
+        }
     }
 
     /// Marks the session woken; the waker to wake once the lock is released.
