@@ -6,6 +6,7 @@
 //! Generic over the byte stream, so tests drive it over in-memory pipes on a
 //! virtual clock as well as over TCP.
 
+mod read_buf;
 mod state;
 
 use std::future::Future;
@@ -14,56 +15,17 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use bytes::BytesMut;
 use midge_proto::{Decoder, Disconnect, ErrorKind, Packet, ProtocolVersion};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::time::{Instant, Sleep};
 
 use crate::broker::{Departure, Shared};
 use crate::handle;
 use crate::metrics::Metrics;
 use crate::session::Signal;
+use read_buf::ReadBuf;
 pub use state::{Close, ConnState};
 
-/// Smallest read: what an idle connection keeps allocated (a busy one grows
-/// its reads by doubling within a few packets).
-const MIN_READ: usize = 64;
-/// Largest read a busy connection grows to.
-const MAX_READ: usize = 64 * 1024;
-
-/// The read buffer: sized to the traffic, so an idle connection holds little
-/// memory and a busy one reads in large chunks.
-struct ReadBuf {
-    buf: BytesMut,
-    chunk: usize,
-}
-
-impl ReadBuf {
-    fn new() -> Self {
-        Self {
-            buf: BytesMut::new(),
-            chunk: MIN_READ,
-        }
-    }
-
-    /// Makes room for the next read. Once everything read has been decoded, a
-    /// buffer grown for a burst is let go.
-    fn prepare(&mut self) {
-        if self.buf.is_empty() && self.buf.capacity() > 2 * self.chunk {
-            self.buf = BytesMut::new();
-        }
-        self.buf.reserve(self.chunk);
-    }
-
-    /// Adapts the read size to what the last read brought.
-    fn after_read(&mut self, n: usize) {
-        if n >= self.chunk {
-            self.chunk = (self.chunk * 2).min(MAX_READ);
-        } else if n < self.chunk / 8 {
-            self.chunk = (self.chunk / 2).max(MIN_READ);
-        }
-    }
-}
 /// How long the final packets of a closing connection may take to write.
 const CLOSE_FLUSH_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -72,26 +34,35 @@ const CLOSE_FLUSH_TIMEOUT: Duration = Duration::from_secs(2);
 ///
 /// The CONNECT phase runs in its own boxed future, freed once the connection
 /// is accepted, so the long-lived task holds only what the session needs.
-pub async fn serve<S>(shared: Arc<Shared>, stream: S, peer: String)
+pub fn serve<S>(shared: Arc<Shared>, stream: S, peer: String) -> impl Future<Output = ()>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    // What this future holds across `.await`s is what every connection
-    // costs, so: the handshake fills `link` in place (a link returned by value
-    // would take room here twice, the awaited value and the binding moved out
-    // of it), and is boxed in its own statement (a temporary in the awaited
-    // expression would keep room for the unboxed future for good).
-    let Some(_slot) = shared.open_connection() else {
-        Metrics::bump(&shared.metrics.connections_refused);
-        tracing::warn!(%peer, "connection limit reached (limits.max_connections); closing");
-        return;
+    // What the returned future holds across `.await`s is what every
+    // connection costs. So it captures only the connection slot and the
+    // CONNECT phase, boxed here (freed once done); the accepted link is
+    // assigned in a statement of its own (awaited in an `if let`, it would
+    // take room twice for the whole connection: the awaited value and the
+    // binding moved out of it).
+    let start = match shared.open_connection() {
+        Some(slot) => {
+            Metrics::bump(&shared.metrics.connections_accepted);
+            Some((slot, Box::pin(handshake(shared, stream, peer))))
+        }
+        None => {
+            Metrics::bump(&shared.metrics.connections_refused);
+            tracing::warn!(%peer, "connection limit reached (limits.max_connections); closing");
+            None
+        }
     };
-    Metrics::bump(&shared.metrics.connections_accepted);
-    let mut link = None;
-    let handshake = Box::pin(handshake(shared, stream, peer, &mut link));
-    handshake.await;
-    if let Some(link) = &mut link {
-        run(link).await;
+    async move {
+        let Some((_slot, handshake)) = start else {
+            return;
+        };
+        let mut link = handshake.await;
+        if let Some(link) = &mut link {
+            run(link).await;
+        }
     }
 }
 
@@ -106,24 +77,16 @@ struct Link<S> {
 /// What ended a wait of the main loop.
 enum Event {
     /// Bytes arrived.
-    Read(usize),
+    Read,
     /// Deliveries may be waiting.
     Deliveries,
     /// The connection must close.
     Close(Close),
 }
 
-/// Reads CONNECT (in time) and accepts or refuses it; `link` is set when the
-/// connection is accepted.
-async fn handshake<S>(shared: Arc<Shared>, stream: S, peer: String, link: &mut Option<Link<S>>)
-where
-    S: AsyncRead + AsyncWrite + Unpin,
-{
-    *link = connect_phase(shared, stream, peer).await;
-}
-
-/// The CONNECT phase: the accepted connection, or `None` once refused.
-async fn connect_phase<S>(shared: Arc<Shared>, mut stream: S, peer: String) -> Option<Link<S>>
+/// The CONNECT phase: reads CONNECT (in time) and accepts or refuses it;
+/// the accepted connection, or `None` once refused.
+async fn handshake<S>(shared: Arc<Shared>, mut stream: S, peer: String) -> Option<Link<S>>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
@@ -235,7 +198,7 @@ where
         }
         let timer = armed.then_some(keep_alive.as_mut());
         match link.wait(timer).await {
-            Event::Read(n) => link.rbuf.after_read(n),
+            Event::Read => {}
             Event::Deliveries => {}
             Event::Close(close) => break close,
         }
@@ -297,10 +260,9 @@ where
                 Poll::Ready(Signal::Deliveries) => true,
                 Poll::Pending => false,
             };
-            let read = std::pin::pin!(self.stream.read_buf(&mut self.rbuf.buf));
-            match read.poll(cx) {
+            match self.rbuf.poll_read(cx, &mut self.stream) {
                 Poll::Ready(Ok(0) | Err(_)) => return Poll::Ready(Event::Close(Close::Network)),
-                Poll::Ready(Ok(n)) => return Poll::Ready(Event::Read(n)),
+                Poll::Ready(Ok(_)) => return Poll::Ready(Event::Read),
                 Poll::Pending => {}
             }
             if deliveries {
@@ -374,9 +336,9 @@ where
             Err(e) => return Err(ReadError::Decode(e)),
         }
         rbuf.prepare();
-        match stream.read_buf(&mut rbuf.buf).await {
+        match rbuf.read(stream).await {
             Ok(0) | Err(_) => return Err(ReadError::Closed),
-            Ok(n) => rbuf.after_read(n),
+            Ok(_) => {}
         }
     }
 }
