@@ -1,4 +1,5 @@
-//! Unit tests of `format.rs`.
+//! Unit tests of the printer: plain, `-v`, `-N` and `-F` output as
+//! `mosquitto_sub` prints it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use std::num::{NonZeroU16, NonZeroU32};
@@ -144,36 +145,6 @@ fn pretty_json_like_cjson() {
 }
 
 #[test]
-fn numbers_like_printf_g() {
-    assert_eq!(number_text(0.0), "0");
-    assert_eq!(number_text(-0.0), "-0");
-    assert_eq!(number_text(1.5), "1.5");
-    assert_eq!(number_text(100.0), "100");
-    assert_eq!(number_text(0.1), "0.1");
-    assert_eq!(number_text(1e20), "1e+20");
-    assert_eq!(number_text(1.5e-7), "1.5e-07");
-    assert_eq!(
-        number_text(123_456_789_012_345_680.0),
-        "1.2345678901234568e+17"
-    );
-    assert_eq!(number_text(0.0001), "0.0001");
-}
-
-#[test]
-fn json_parser() {
-    assert!(parse_json(b" [1, \"a\\u00e9\\ud83d\\ude00\", true, null] ").is_some());
-    assert_eq!(
-        parse_json(b"\"\\u00e9\"").unwrap(),
-        Json::String("é".as_bytes().to_vec())
-    );
-    assert!(parse_json(b"{\"a\":1,}").is_none());
-    assert!(parse_json(b"[1 2]").is_none());
-    assert!(parse_json(b"{} x").is_none());
-    assert!(parse_json(b"").is_none());
-    assert!(parse_json(b"\"\\ud800\"").is_none());
-}
-
-#[test]
 fn time_codes() {
     let m = msg("t", b"x");
     let t = now();
@@ -184,16 +155,4 @@ fn time_codes() {
         t.timestamp()
     );
     assert_eq!(render("%I|@H:@M:@S|@N|%U", &m), format!("{expected}\n"));
-}
-
-#[test]
-fn format_errors_like_mosquitto() {
-    let err = |f: &str| parse(f).unwrap_err();
-    assert_eq!(err("%"), "Error: Incomplete format specifier.");
-    assert_eq!(err("%10"), "Error: Incomplete format specifier.");
-    assert_eq!(err("%k"), "Error: Invalid format specifier 'k'.");
-    assert_eq!(err("@"), "Error: Incomplete format specifier.");
-    assert_eq!(err("\\"), "Error: Incomplete escape specifier.");
-    assert_eq!(err("\\q"), "Error: Invalid escape specifier 'q'.");
-    assert!(parse("%%@@\\n%-05l%.3t").is_ok());
 }
