@@ -185,7 +185,8 @@ impl Shared {
         self.sessions.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn queue_limits(&self) -> QueueLimits {
+    /// The session queue limits in force.
+    pub fn queue_limits(&self) -> QueueLimits {
         let c = self.config();
         QueueLimits {
             max_messages: c.limits.max_queued_messages,
@@ -199,6 +200,17 @@ impl Shared {
     /// subscription; returns how many sessions it was queued for. Never waits:
     /// full queues drop per policy, counted.
     pub fn publish(&self, message: Arc<Message>) -> usize {
+        self.publish_flow(message, None)
+    }
+
+    /// [`Shared::publish`] for a client's PUBLISH: sessions whose queues are
+    /// now past their high-water mark are added to `congested` (once each),
+    /// for the publisher to wait on before reading more (flow control).
+    pub fn publish_flow(
+        &self,
+        message: Arc<Message>,
+        mut congested: Option<&mut Vec<Arc<Session>>>,
+    ) -> usize {
         if message.retain {
             let c = self.config();
             if c.retained.enabled {
@@ -226,6 +238,11 @@ impl Shared {
         for target in targets {
             let result = target.session.enqueue(target.delivery, &limits);
             self.count(result);
+            if let (true, Some(list)) = (result.congested, congested.as_deref_mut())
+                && !list.iter().any(|s| Arc::ptr_eq(s, &target.session))
+            {
+                list.push(target.session);
+            }
         }
         receivers
     }

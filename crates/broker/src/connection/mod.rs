@@ -29,6 +29,11 @@ pub use state::{Close, ConnState};
 /// How long the final packets of a closing connection may take to write.
 const CLOSE_FLUSH_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// Longest a publisher is held back by subscribers whose queues its messages
+/// filled (flow control): past it, they are slow consumers whose queues
+/// overflow by policy, and the publisher reads on.
+const MAX_HELD_BACK: Duration = Duration::from_secs(1);
+
 /// Serves one client connection from its first byte to its close, within
 /// `limits.max_connections` (a connection over it is closed at once).
 ///
@@ -80,6 +85,8 @@ enum Event {
     Read,
     /// Deliveries may be waiting.
     Deliveries,
+    /// The congested subscribers no longer hold this connection back.
+    Drained,
     /// The connection must close.
     Close(Close),
 }
@@ -160,14 +167,19 @@ async fn run<S>(link: &mut Link<S>)
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    // Armed only while a keep-alive deadline is set.
-    let mut keep_alive = std::pin::pin!(tokio::time::sleep_until(Instant::now()));
+    // The one timer: the keep-alive deadline, or while held back by
+    // congested subscribers (flow control) the end of that wait. Armed only
+    // while one of them is set.
+    let mut timer = std::pin::pin!(tokio::time::sleep_until(Instant::now()));
     let mut armed = false;
+    let mut held_back = false;
     let close = 'conn: loop {
-        // Everything already buffered, in order. One clock read per batch:
-        // these packets all arrived with the same read.
+        // Everything already buffered, in order, unless congested subscribers
+        // hold the connection back (flow control: the rest waits in the
+        // buffer). One clock read per batch: these packets all arrived with
+        // the same read.
         let mut received_at = None;
-        loop {
+        while link.state.congested.is_empty() {
             match link.decoder.decode(&mut link.rbuf.buf) {
                 Ok(Some(packet)) => {
                     let now = *received_at.get_or_insert_with(crate::clock::now);
@@ -188,18 +200,27 @@ where
             link.state.release_output();
         }
         link.rbuf.prepare();
-        // No packet arrived by 1.5 x Keep Alive: the deadline is not moved
-        // while waiting, so reaching it is the timeout.
-        if let Some(at) = link.state.keep_alive.deadline().map(Instant::from_std)
-            && (!armed || keep_alive.deadline() != at)
-        {
-            keep_alive.as_mut().reset(at);
+        if link.state.congested.is_empty() {
+            held_back = false;
+            // No packet arrived by 1.5 x Keep Alive: the deadline is not
+            // moved while waiting, so reaching it is the timeout.
+            match link.state.keep_alive.deadline().map(Instant::from_std) {
+                Some(at) if !armed || timer.deadline() != at => {
+                    timer.as_mut().reset(at);
+                    armed = true;
+                }
+                Some(_) => {}
+                None => armed = false,
+            }
+        } else if !held_back {
+            held_back = true;
+            timer
+                .as_mut()
+                .reset(Instant::from_std(crate::clock::now()) + MAX_HELD_BACK);
             armed = true;
         }
-        let timer = armed.then_some(keep_alive.as_mut());
-        match link.wait(timer).await {
-            Event::Read => {}
-            Event::Deliveries => {}
+        match link.wait(armed.then_some(timer.as_mut())).await {
+            Event::Read | Event::Deliveries | Event::Drained => {}
             Event::Close(close) => break close,
         }
     };
@@ -247,9 +268,39 @@ where
         .await
     }
 
+    /// The wait of a connection held back by congested subscribers: over
+    /// once they have drained, or at `timer` (they are then marked slow).
+    fn poll_held_back(
+        &mut self,
+        cx: &mut Context<'_>,
+        deliveries: bool,
+        timer: Option<&mut Pin<&mut Sleep>>,
+    ) -> Poll<Event> {
+        let limits = self.state.shared.queue_limits();
+        self.state
+            .congested
+            .retain(|s| s.poll_drained(cx, &limits).is_pending());
+        if self.state.congested.is_empty() {
+            return Poll::Ready(Event::Drained);
+        }
+        if deliveries {
+            return Poll::Ready(Event::Deliveries);
+        }
+        if timer.is_some_and(|t| t.as_mut().poll(cx).is_ready()) {
+            for session in self.state.congested.drain(..) {
+                tracing::debug!(client_id = %session.client_id(), "slow consumer: held a publisher back too long; its queue now overflows by policy");
+                session.mark_slow(cx.waker());
+            }
+            return Poll::Ready(Event::Drained);
+        }
+        Poll::Pending
+    }
+
     /// Waits for bytes, deliveries, the keep-alive deadline (`timer`, if
     /// set) or a reason to go, in that order of precedence: going first,
-    /// then reading.
+    /// then reading. While congested subscribers hold the connection back
+    /// (flow control), it waits for them to drain instead of for bytes, at
+    /// most until `timer`, and still sends its own deliveries meanwhile.
     async fn wait(&mut self, mut timer: Option<Pin<&mut Sleep>>) -> Event {
         std::future::poll_fn(|cx| {
             let deliveries = match self.poll_go(cx, true) {
@@ -260,6 +311,9 @@ where
                 Poll::Ready(Signal::Deliveries) => true,
                 Poll::Pending => false,
             };
+            if !self.state.congested.is_empty() {
+                return self.poll_held_back(cx, deliveries, timer.as_mut());
+            }
             match self.rbuf.poll_read(cx, &mut self.stream) {
                 Poll::Ready(Ok(0) | Err(_)) => return Poll::Ready(Event::Close(Close::Network)),
                 Poll::Ready(Ok(_)) => return Poll::Ready(Event::Read),

@@ -127,6 +127,9 @@ pub struct ConnState {
     pub maximum_qos: QoS,
     /// Outbound bytes, written (coalesced) once per loop turn.
     pub out: BytesMut,
+    /// Sessions whose queues this connection's PUBLISHes filled past their
+    /// high-water mark: it reads no more until they drain (flow control).
+    pub congested: Vec<Arc<Session>>,
 }
 
 impl ConnState {
@@ -187,6 +190,7 @@ impl ConnState {
         let now = crate::clock::now();
         let metrics = &self.shared.metrics;
         let mut batch = Vec::new();
+        let mut drained = Vec::new();
         let more = {
             let mut state = self.session.lock();
             while batch.len() < PUMP_BATCH {
@@ -231,8 +235,13 @@ impl ConnState {
                 }
                 batch.push((publish, alias_ok));
             }
-            batch.len() == PUMP_BATCH && !state.queue.is_empty()
+            let more = batch.len() == PUMP_BATCH && !state.queue.is_empty();
+            if !batch.is_empty() && state.holds_back() {
+                drained = state.drained(&self.shared.queue_limits());
+            }
+            more
         };
+        drained.into_iter().for_each(std::task::Waker::wake);
         if !batch.is_empty() {
             metrics
                 .messages_sent

@@ -275,6 +275,7 @@ pub async fn accept(
         connect_expiry_zero: requested_expiry == 0,
         maximum_qos,
         out: BytesMut::new(),
+        congested: Vec::new(),
     };
     state.send(Packet::ConnAck(Box::new(connack)));
     tracing::debug!(client_id = %state.client_id(), peer = %state.peer, %version, present, keep_alive, "client connected");

@@ -119,7 +119,8 @@ fn ack(v5: bool, id: midge_proto::PacketId, receivers: usize) -> PubResponse {
 }
 
 /// Routes the message; returns how many sessions it was queued for.
-fn route(state: &ConnState, publish: Publish) -> usize {
+/// Congested receivers are noted for the connection to wait on.
+fn route(state: &mut ConnState, publish: Publish) -> usize {
     let mut publish = publish;
     // Detach topic and payload from the read buffer: a queued message then
     // holds exactly its own bytes, and the buffer's memory is reused.
@@ -132,5 +133,7 @@ fn route(state: &ConnState, publish: Publish) -> usize {
         Some(state.client_id().clone()),
         crate::clock::now(),
     );
-    state.shared.publish(Arc::new(message))
+    state
+        .shared
+        .publish_flow(Arc::new(message), Some(&mut state.congested))
 }

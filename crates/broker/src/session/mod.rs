@@ -113,6 +113,11 @@ pub struct SessionState {
     waker: Option<Waker>,
     /// Woken since the connection last looked: deliveries may be waiting.
     woken: bool,
+    /// Publishers held back until the queue drains (flow control).
+    drain_waiters: Vec<Waker>,
+    /// A slow consumer: it held a publisher back for the longest time
+    /// allowed, so it holds none back until its queue has drained.
+    slow: bool,
 }
 
 impl Session {
@@ -134,6 +139,8 @@ impl Session {
                 ended: false,
                 waker: None,
                 woken: false,
+                drain_waiters: Vec::new(),
+                slow: false,
             }),
         }
     }
@@ -235,13 +242,37 @@ impl Session {
         .await;
     }
 
+    /// Flow control: ready once this session's queue no longer holds
+    /// publishers back (drained to its low-water mark, offline, or a slow
+    /// consumer); otherwise the publisher's task is woken when it is.
+    pub fn poll_drained(&self, cx: &mut Context<'_>, limits: &QueueLimits) -> Poll<()> {
+        let mut state = self.lock();
+        if state.slow || !self.is_online() || state.queue.below_low_water(limits) {
+            return Poll::Ready(());
+        }
+        if !state.drain_waiters.iter().any(|w| w.will_wake(cx.waker())) {
+            state.drain_waiters.push(cx.waker().clone());
+        }
+        Poll::Pending
+    }
+
+    /// Marks the session a slow consumer (it held the publisher of `waker`
+    /// back for the longest time allowed): publishers are no longer held back
+    /// for it, its queue overflows by policy, until it has drained.
+    pub fn mark_slow(&self, waker: &Waker) {
+        let mut state = self.lock();
+        state.slow = true;
+        state.drain_waiters.retain(|w| !w.will_wake(waker));
+    }
+
     /// Queues `delivery` under `limits`, waking the connection if one is attached.
     pub fn enqueue(&self, delivery: Delivery, limits: &QueueLimits) -> Enqueued {
         let online = self.is_online();
         let (result, waker) = {
             let mut state = self.lock();
-            let result = state.queue.push(delivery, limits, online);
+            let mut result = state.queue.push(delivery, limits, online);
             let waker = if online && result.queued() {
+                result.congested = !state.slow && state.queue.above_high_water(limits);
                 state.wake()
             } else {
                 None
@@ -260,13 +291,32 @@ impl SessionState {
     /// attached any more. Its task waker is dropped (kept, it would keep the
     /// finished task's memory); the tasks waiting to take over are returned,
     /// to be woken once the lock is released.
+    /// Publishers held back for this session go on too.
     #[must_use = "the returned tasks must be woken"]
     pub fn let_go(&mut self) -> Vec<Waker> {
         self.waker = None;
-        match std::mem::take(&mut self.attachment) {
-            Attachment::Leaving { waiters } => waiters,
-            Attachment::None | Attachment::Attached => Vec::new(),
+        let mut wake = std::mem::take(&mut self.drain_waiters);
+        if let Attachment::Leaving { waiters } = std::mem::take(&mut self.attachment) {
+            wake.extend(waiters);
         }
+        wake
+    }
+
+    /// Whether publishers are held back for this session, or it is a slow
+    /// consumer: [`SessionState::drained`] has something to do.
+    pub fn holds_back(&self) -> bool {
+        !self.drain_waiters.is_empty() || self.slow
+    }
+
+    /// After deliveries were taken from the queue: once it is down to its
+    /// low-water mark, the publishers held back for it, to be woken once the
+    /// lock is released (and a slow consumer is one no more).
+    pub fn drained(&mut self, limits: &QueueLimits) -> Vec<Waker> {
+        if (self.drain_waiters.is_empty() && !self.slow) || !self.queue.below_low_water(limits) {
+            return Vec::new();
+        }
+        self.slow = false;
+        std::mem::take(&mut self.drain_waiters)
     }
 
     /// Marks the session woken; the waker to wake once the lock is released.

@@ -5,6 +5,11 @@
 //! is simply not queued, or the oldest queued QoS 0 makes room for a QoS 1/2);
 //! then the configured policy drops the new message or the oldest one. The
 //! caller counts every drop.
+//!
+//! Before it is full, a queue past its high-water mark (half the limits) holds
+//! its publishers back (flow control, see `Session::poll_drained`) until it is
+//! down to its low-water mark (a quarter), so a consumer that keeps reading,
+//! however slowly, loses nothing.
 
 use std::collections::VecDeque;
 
@@ -37,6 +42,9 @@ pub struct Enqueued {
     pub dropped_full: u32,
     /// The new delivery was QoS 0 for an offline session and not queued.
     pub offline_qos0: bool,
+    /// The queue is past its high-water mark: the publisher should wait for
+    /// it to drain before reading more.
+    pub congested: bool,
 }
 
 impl Enqueued {
@@ -152,6 +160,16 @@ impl Queue {
         self.items.push_back(d);
         out.queued = true;
         out
+    }
+
+    /// Past the high-water mark: half the message or byte limit.
+    pub fn above_high_water(&self, limits: &QueueLimits) -> bool {
+        self.items.len() >= limits.max_messages / 2 || self.bytes >= limits.max_bytes / 2
+    }
+
+    /// Down to the low-water mark: a quarter of both limits.
+    pub fn below_low_water(&self, limits: &QueueLimits) -> bool {
+        self.items.len() <= limits.max_messages / 4 && self.bytes <= limits.max_bytes / 4
     }
 
     fn is_full(&self, cost: usize, limits: &QueueLimits) -> bool {
