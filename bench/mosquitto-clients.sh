@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# A second opinion on bench/compare.sh: the load comes from Mosquitto's own
+# clients, not from `midge bench`. Publishers (`mosquitto_pub -l`, one message
+# per input line, as fast as the client goes) flood one `mosquitto_sub`
+# subscriber on Mosquitto 2 and on `midge broker`, side by side on loopback;
+# the table shows messages received of sent and the time until the last one.
+#
+# Usage: bench/mosquitto-clients.sh [messages, default 200000]
+# QoS 1 and 2 runs send a tenth as many: mosquitto_pub slows down on long
+# inputs at QoS > 0 whichever the broker, which would measure the client.
+# Installs mosquitto and mosquitto-clients (Debian) when missing.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+N=${1:-200000}
+MOSQ_PORT=${MOSQ_PORT:-18885}
+MIDGE_PORT=${MIDGE_PORT:-18886}
+WATCHDOG=30
+
+as_root() { if [[ $(id -u) == 0 ]]; then "$@"; else sudo "$@"; fi; }
+if ! command -v mosquitto_pub >/dev/null || [[ ! -x /usr/sbin/mosquitto ]]; then
+    echo "==> installing mosquitto and mosquitto-clients (Debian packages)"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q mosquitto mosquitto-clients ||
+        { as_root apt-get update -q &&
+            as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q mosquitto mosquitto-clients; }
+fi
+MOSQUITTO=$(command -v mosquitto || echo /usr/sbin/mosquitto)
+
+echo "==> cargo build --release -p midge"
+cargo build --release --locked -q -p midge
+MIDGE=target/release/midge
+
+WORK=$(mktemp -d)
+cleanup() {
+    kill "${MOSQ_PID:-}" "${MIDGE_PID:-}" 2>/dev/null || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# Mosquitto at its defaults, like midge.
+printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nlog_type error\n' \
+    "$MOSQ_PORT" > "$WORK/mosquitto.conf"
+"$MOSQUITTO" -c "$WORK/mosquitto.conf" > "$WORK/mosquitto.log" 2>&1 &
+MOSQ_PID=$!
+"$MIDGE" broker -p "$MIDGE_PORT" --data-dir "$WORK/midge-data" --log-level warn > "$WORK/midge.log" 2>&1 &
+MIDGE_PID=$!
+for port in "$MOSQ_PORT" "$MIDGE_PORT"; do
+    for _ in $(seq 100); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+        sleep 0.1
+    done
+done
+
+# 64-byte messages: 63 characters and the newline mosquitto_pub -l strips.
+head -c 63 /dev/zero | tr '\0' x > "$WORK/line"
+echo >> "$WORK/line"
+
+# run NAME PORT QOS PUBLISHERS MESSAGES: prints one table row.
+run() {
+    local name=$1 port=$2 qos=$3 pubs=$4 n=$5
+    local per=$((n / pubs)) total
+    total=$((per * pubs))
+    yes "$(cat "$WORK/line")" | head -n "$per" > "$WORK/part"
+    mosquitto_sub -p "$port" -t 'independent/#' -q "$qos" -C "$total" -W "$WATCHDOG" > "$WORK/out" 2>/dev/null &
+    local sub=$!
+    sleep 0.3
+    local t0 t1 pids=()
+    t0=$(date +%s.%N)
+    for i in $(seq "$pubs"); do
+        mosquitto_pub -p "$port" -t "independent/$i" -q "$qos" -l < "$WORK/part" &
+        pids+=($!)
+    done
+    wait "$sub" 2>/dev/null || true
+    t1=$(date +%s.%N)
+    kill "${pids[@]}" 2>/dev/null || true
+    wait "${pids[@]}" 2>/dev/null || true
+    local got
+    got=$(wc -l < "$WORK/out")
+    awk -v n="$name" -v q="$qos" -v p="$pubs" -v g="$got" -v t="$total" -v t0="$t0" -v t1="$t1" \
+        'BEGIN { s = t1 - t0; printf "%-10s QoS %s  %2s -> 1   %8d / %-8d %7.2f s %10.0f msg/s\n", n, q, p, g, t, s, g / s }'
+}
+
+printf '\n%-10s %-6s %-8s %19s %9s %14s\n' broker qos pubs "received / sent" time rate
+for qos in 0 1 2; do
+    n=$N
+    [[ $qos != 0 ]] && n=$((N / 10))
+    for pubs in 1 16; do
+        run mosquitto "$MOSQ_PORT" "$qos" "$pubs" "$n"
+        run midge "$MIDGE_PORT" "$qos" "$pubs" "$n"
+    done
+done
