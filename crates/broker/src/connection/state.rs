@@ -165,6 +165,11 @@ impl ConnState {
                 return;
             }
         }
+        self.encode(&packet);
+    }
+
+    /// Encodes `packet` into the output buffer as it is.
+    fn encode(&mut self, packet: &Packet) {
         if let Err(e) = packet.encode(self.version, &mut self.out) {
             tracing::error!(client_id = %self.client_id(), "cannot encode {:?}: {e}", packet.packet_type());
         }
@@ -193,6 +198,7 @@ impl ConnState {
         let mut drained = Vec::new();
         let more = {
             let mut state = self.session.lock();
+            batch.reserve(state.queue.len().min(PUMP_BATCH));
             while batch.len() < PUMP_BATCH {
                 let Some(front) = state.queue.front() else {
                     break;
@@ -212,7 +218,9 @@ impl ConnState {
                 if publish.qos != QoS::AtMostOnce {
                     publish.packet_id = Some(midge_proto::PacketId::MIN);
                 }
-                let packet = Packet::Publish(publish);
+                // Wrapped once, here: a PUBLISH is large, and every move of it
+                // is a copy.
+                let mut packet = Packet::Publish(publish);
                 let len = packet.encoded_len(self.version);
                 if len > self.client_max_packet {
                     Metrics::bump(&metrics.dropped_too_large);
@@ -221,19 +229,20 @@ impl ConnState {
                 // A new alias adds its property; use one only with room to spare
                 // so the packet stays within the client's limit either way.
                 let alias_ok = len + ALIAS_OVERHEAD <= self.client_max_packet;
-                let Packet::Publish(mut publish) = packet else {
-                    continue;
-                };
                 if delivery.qos != QoS::AtMostOnce {
                     match state.outbound.start(delivery.qos, delivery) {
-                        Ok(id) => publish.packet_id = Some(id),
+                        Ok(id) => {
+                            if let Packet::Publish(publish) = &mut packet {
+                                publish.packet_id = Some(id);
+                            }
+                        }
                         Err(delivery) => {
                             state.queue.push_front_all(std::iter::once(delivery));
                             break;
                         }
                     }
                 }
-                batch.push((publish, alias_ok));
+                batch.push((packet, alias_ok));
             }
             let more = batch.len() == PUMP_BATCH && !state.queue.is_empty();
             if !batch.is_empty() && state.holds_back() {
@@ -247,11 +256,13 @@ impl ConnState {
                 .messages_sent
                 .fetch_add(batch.len() as u64, std::sync::atomic::Ordering::Relaxed);
         }
-        for (mut publish, alias_ok) in batch {
-            if alias_ok && self.is_v5() {
-                self.aliases_out.apply(&mut publish);
+        let v5 = self.is_v5();
+        for (mut packet, alias_ok) in batch {
+            if let (true, true, Packet::Publish(publish)) = (alias_ok, v5, &mut packet) {
+                self.aliases_out.apply(publish);
             }
-            self.send(publish);
+            // Within the client's Maximum Packet Size, as checked above.
+            self.encode(&packet);
         }
         if more {
             self.session.wake();

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use bytes::Bytes;
+use bytes::BytesMut;
 use midge_proto::session::InboundPublish;
 use midge_proto::{
     ByteString, ErrorKind, Packet, PubResponse, Publish, QoS, ReasonCode, TopicName,
@@ -123,9 +123,17 @@ fn ack(v5: bool, id: midge_proto::PacketId, receivers: usize) -> PubResponse {
 fn route(state: &mut ConnState, publish: Publish) -> usize {
     let mut publish = publish;
     // Detach topic and payload from the read buffer: a queued message then
-    // holds exactly its own bytes, and the buffer's memory is reused.
-    publish.payload = Bytes::copy_from_slice(&publish.payload);
-    if let Ok(topic) = TopicName::new(ByteString::from(publish.topic.as_str())) {
+    // holds exactly its own bytes, and the buffer's memory is reused. One
+    // allocation holds both, shared from the start (clones only count).
+    let topic_len = publish.topic.as_str().len();
+    let mut own = BytesMut::with_capacity(topic_len + publish.payload.len());
+    own.extend_from_slice(publish.topic.as_str().as_bytes());
+    own.extend_from_slice(&publish.payload);
+    let topic = own.split_to(topic_len).freeze();
+    publish.payload = own.freeze();
+    if let Ok(topic) = ByteString::try_from(topic).map(TopicName::new)
+        && let Ok(topic) = topic
+    {
         publish.topic = topic;
     }
     let message = Message::from_publish(
