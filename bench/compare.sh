@@ -3,8 +3,8 @@
 # side by side on loopback and prints a table with the ratio.
 #
 # Usage: bench/compare.sh [seconds per run, default 10]
-# Installs Mosquitto from Debian (apt-get install mosquitto) when missing and
-# builds midge in release mode. Not part of CI: it takes a few minutes and
+# Installs Mosquitto from Debian when missing and builds midge in release
+# mode (bench/brokers.sh). Not part of CI: it takes a few minutes and
 # wants an otherwise idle machine.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -12,46 +12,8 @@ DURATION=${1:-10}
 MOSQ_PORT=${MOSQ_PORT:-18883}
 MIDGE_PORT=${MIDGE_PORT:-18884}
 
-as_root() { if [[ $(id -u) == 0 ]]; then "$@"; else sudo "$@"; fi; }
-if ! command -v mosquitto >/dev/null && [[ ! -x /usr/sbin/mosquitto ]]; then
-    echo "==> installing mosquitto (Debian package)"
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q mosquitto ||
-        { as_root apt-get update -q && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q mosquitto; }
-fi
-MOSQUITTO=$(command -v mosquitto || echo /usr/sbin/mosquitto)
-
-echo "==> cargo build --release -p midge"
-cargo build --release --locked -q -p midge
-MIDGE=target/release/midge
-
-WORK=$(mktemp -d)
-cleanup() {
-    [[ -n ${MOSQ_PID:-} ]] && kill "$MOSQ_PID" 2>/dev/null || true
-    [[ -n ${MIDGE_PID:-} ]] && kill "$MIDGE_PID" 2>/dev/null || true
-    wait 2>/dev/null || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-cat > "$WORK/mosquitto.conf" <<CONF
-listener $MOSQ_PORT 127.0.0.1
-allow_anonymous true
-persistence false
-log_type error
-CONF
-# Each run needs its file descriptors (5,000 connections in the conn scenario).
-ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-
-"$MOSQUITTO" -c "$WORK/mosquitto.conf" > "$WORK/mosquitto.log" 2>&1 &
-MOSQ_PID=$!
-"$MIDGE" broker -p "$MIDGE_PORT" --data-dir "$WORK/midge-data" --log-level warn > "$WORK/midge.log" 2>&1 &
-MIDGE_PID=$!
-for port in "$MOSQ_PORT" "$MIDGE_PORT"; do
-    for _ in $(seq 100); do
-        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-        sleep 0.1
-    done
-done
+# shellcheck source=bench/brokers.sh
+source bench/brokers.sh
 
 # name | target ratio (or "le" for "no worse", "kb" for a memory bound) | metric | bench arguments
 SCENARIOS=(

@@ -20,39 +20,8 @@ MOSQ_PORT=${MOSQ_PORT:-18885}
 MIDGE_PORT=${MIDGE_PORT:-18886}
 WATCHDOG=30
 
-as_root() { if [[ $(id -u) == 0 ]]; then "$@"; else sudo "$@"; fi; }
-if ! command -v mosquitto_pub >/dev/null || [[ ! -x /usr/sbin/mosquitto ]]; then
-    echo "==> installing mosquitto and mosquitto-clients (Debian packages)"
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q mosquitto mosquitto-clients ||
-        { as_root apt-get update -q &&
-            as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q mosquitto mosquitto-clients; }
-fi
-MOSQUITTO=$(command -v mosquitto || echo /usr/sbin/mosquitto)
-
-echo "==> cargo build --release -p midge"
-cargo build --release --locked -q -p midge
-MIDGE=target/release/midge
-
-WORK=$(mktemp -d)
-cleanup() {
-    kill "${MOSQ_PID:-}" "${MIDGE_PID:-}" 2>/dev/null || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-# Mosquitto at its defaults, like midge.
-printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nlog_type error\n' \
-    "$MOSQ_PORT" > "$WORK/mosquitto.conf"
-"$MOSQUITTO" -c "$WORK/mosquitto.conf" > "$WORK/mosquitto.log" 2>&1 &
-MOSQ_PID=$!
-"$MIDGE" broker -p "$MIDGE_PORT" --data-dir "$WORK/midge-data" --log-level warn > "$WORK/midge.log" 2>&1 &
-MIDGE_PID=$!
-for port in "$MOSQ_PORT" "$MIDGE_PORT"; do
-    for _ in $(seq 100); do
-        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-        sleep 0.1
-    done
-done
+# shellcheck source=bench/brokers.sh
+source bench/brokers.sh
 
 # 63-byte messages (64 with the newline mosquitto_pub -l strips).
 LINE=$(printf '%063d' 0)
