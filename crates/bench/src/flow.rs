@@ -282,6 +282,10 @@ pub(crate) async fn subscriber(
 ) -> Result<SubscriberStats, BenchError> {
     let mut stats = SubscriberStats::new()?;
     let mut first = true;
+    // Wakes the loop to notice the end of the run. One timer for the whole
+    // run: a new one per read would cost a timer registration per read.
+    let mut check = tokio::time::interval(Duration::from_millis(50));
+    check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         if ctl.done.load(Ordering::Acquire) {
             break;
@@ -295,7 +299,7 @@ pub(crate) async fn subscriber(
                         return Err(BenchError::new("broker closed a subscriber's connection"));
                     }
                 }
-                () = tokio::time::sleep(Duration::from_millis(50)) => continue,
+                _ = check.tick() => continue,
             }
         }
         first = false;
