@@ -218,10 +218,7 @@ impl ConnState {
                 if publish.qos != QoS::AtMostOnce {
                     publish.packet_id = Some(midge_proto::PacketId::MIN);
                 }
-                // Wrapped once, here: a PUBLISH is large, and every move of it
-                // is a copy.
-                let mut packet = Packet::Publish(publish);
-                let len = packet.encoded_len(self.version);
+                let len = publish.encoded_len(self.version);
                 if len > self.client_max_packet {
                     Metrics::bump(&metrics.dropped_too_large);
                     continue;
@@ -231,18 +228,14 @@ impl ConnState {
                 let alias_ok = len + ALIAS_OVERHEAD <= self.client_max_packet;
                 if delivery.qos != QoS::AtMostOnce {
                     match state.outbound.start(delivery.qos, delivery) {
-                        Ok(id) => {
-                            if let Packet::Publish(publish) = &mut packet {
-                                publish.packet_id = Some(id);
-                            }
-                        }
+                        Ok(id) => publish.packet_id = Some(id),
                         Err(delivery) => {
                             state.queue.push_front_all(std::iter::once(delivery));
                             break;
                         }
                     }
                 }
-                batch.push((packet, alias_ok));
+                batch.push((publish, alias_ok));
             }
             let more = batch.len() == PUMP_BATCH && !state.queue.is_empty();
             if !batch.is_empty() && state.holds_back() {
@@ -256,13 +249,17 @@ impl ConnState {
                 .messages_sent
                 .fetch_add(batch.len() as u64, std::sync::atomic::Ordering::Relaxed);
         }
+        // Encoded where they lie: a PUBLISH is large, and every move of it
+        // is a copy. Each is within the client's Maximum Packet Size, as
+        // checked above.
         let v5 = self.is_v5();
-        for (mut packet, alias_ok) in batch {
-            if let (true, true, Packet::Publish(publish)) = (alias_ok, v5, &mut packet) {
+        for (publish, alias_ok) in &mut batch {
+            if *alias_ok && v5 {
                 self.aliases_out.apply(publish);
             }
-            // Within the client's Maximum Packet Size, as checked above.
-            self.encode(&packet);
+            if let Err(e) = publish.encode(self.version, &mut self.out) {
+                tracing::error!(client_id = %self.session.client_id(), "cannot encode PUBLISH: {e}");
+            }
         }
         if more {
             self.session.wake();

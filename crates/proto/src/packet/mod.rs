@@ -172,8 +172,7 @@ impl Packet {
     /// The size of the whole packet (fixed header included) encoded for `version`:
     /// what a Maximum Packet Size is compared against.
     pub fn encoded_len(&self, version: ProtocolVersion) -> usize {
-        let rem = self.remaining_len(version);
-        1 + varint::len(u32::try_from(rem).unwrap_or(u32::MAX)) + rem
+        framed_len(self.remaining_len(version))
     }
 
     /// Appends this packet, encoded for `version`, to `buf`. The exact size is
@@ -189,42 +188,64 @@ impl Packet {
             }
             _ => version,
         };
-        let rem = self.remaining_len(version);
-        let rem32 = u32::try_from(rem).map_err(|_| EncodeError::PacketTooLarge)?;
-        if rem32 > varint::MAX {
-            return Err(EncodeError::PacketTooLarge);
-        }
-        let start = buf.len();
-        buf.reserve(1 + varint::len(rem32) + rem);
         let kind = self.packet_type();
         let flags = match self {
             Self::Publish(p) => p.flags(),
             _ => kind.required_flags().unwrap_or(0),
         };
-        buf.put_u8(((kind as u8) << 4) | flags);
-        wire::put_varint(buf, rem32)?;
-        let body = match self {
-            Self::Connect(p) => p.encode_body(buf),
-            Self::ConnAck(p) => p.encode_body(version, buf),
-            Self::Publish(p) => p.encode_body(version, buf),
-            Self::PubAck(p) | Self::PubRec(p) | Self::PubRel(p) | Self::PubComp(p) => {
-                p.encode_body(kind, version, buf)
-            }
-            Self::Subscribe(p) => p.encode_body(version, buf),
-            Self::SubAck(p) => p.encode_body(version, buf),
-            Self::Unsubscribe(p) => p.encode_body(version, buf),
-            Self::UnsubAck(p) => p.encode_body(version, buf),
-            Self::PingReq | Self::PingResp => Ok(()),
-            Self::Disconnect(p) => p.encode_body(version, buf),
-            Self::Auth(p) => p.encode_body(buf),
-        };
-        if let Err(e) = body {
-            buf.truncate(start);
-            return Err(e);
-        }
-        debug_assert_eq!(buf.len() - start, 1 + varint::len(rem32) + rem);
-        Ok(())
+        encode_framed(
+            kind,
+            flags,
+            self.remaining_len(version),
+            buf,
+            |buf| match self {
+                Self::Connect(p) => p.encode_body(buf),
+                Self::ConnAck(p) => p.encode_body(version, buf),
+                Self::Publish(p) => p.encode_body(version, buf),
+                Self::PubAck(p) | Self::PubRec(p) | Self::PubRel(p) | Self::PubComp(p) => {
+                    p.encode_body(kind, version, buf)
+                }
+                Self::Subscribe(p) => p.encode_body(version, buf),
+                Self::SubAck(p) => p.encode_body(version, buf),
+                Self::Unsubscribe(p) => p.encode_body(version, buf),
+                Self::UnsubAck(p) => p.encode_body(version, buf),
+                Self::PingReq | Self::PingResp => Ok(()),
+                Self::Disconnect(p) => p.encode_body(version, buf),
+                Self::Auth(p) => p.encode_body(buf),
+            },
+        )
     }
+}
+
+/// The size of a whole packet whose Remaining Length is `rem`.
+pub(crate) fn framed_len(rem: usize) -> usize {
+    1 + varint::len(u32::try_from(rem).unwrap_or(u32::MAX)) + rem
+}
+
+/// Appends one packet to `buf`: the fixed header (`kind`, `flags`, Remaining
+/// Length `rem`), then the body `put` writes, `rem` bytes. The exact size is
+/// reserved once; on error nothing is appended.
+pub(crate) fn encode_framed(
+    kind: PacketType,
+    flags: u8,
+    rem: usize,
+    buf: &mut BytesMut,
+    put: impl FnOnce(&mut BytesMut) -> Result<(), EncodeError>,
+) -> Result<(), EncodeError> {
+    let rem32 = u32::try_from(rem).map_err(|_| EncodeError::PacketTooLarge)?;
+    if rem32 > varint::MAX {
+        return Err(EncodeError::PacketTooLarge);
+    }
+    let start = buf.len();
+    buf.reserve(1 + varint::len(rem32) + rem);
+    buf.put_u8(((kind as u8) << 4) | flags);
+    wire::put_varint(buf, rem32)?;
+    if let Err(e) = put(buf) {
+        buf.truncate(start);
+        return Err(e);
+    }
+    debug_assert_eq!(buf.len() - start, 1 + varint::len(rem32) + rem);
+    Ok(())
 }
 
 /// Checks the fixed-header flags ([MQTT-2.1.3-1]). MQTT 3.1 allowed DUP on the

@@ -81,6 +81,25 @@ impl Publish {
     }
 
     /// The low nibble of the first byte: DUP, QoS, RETAIN.
+    /// The size of this PUBLISH encoded for `version`, fixed header included
+    /// (as [`Packet::encoded_len`](crate::Packet::encoded_len)).
+    pub fn encoded_len(&self, version: ProtocolVersion) -> usize {
+        super::framed_len(self.remaining_len(version))
+    }
+
+    /// Appends this PUBLISH, encoded for `version`, to `buf`: what
+    /// [`Packet::encode`](crate::Packet::encode) does for it, without moving
+    /// it into a `Packet` first. On error nothing is appended.
+    pub fn encode(&self, version: ProtocolVersion, buf: &mut BytesMut) -> Result<(), EncodeError> {
+        super::encode_framed(
+            PacketType::Publish,
+            self.flags(),
+            self.remaining_len(version),
+            buf,
+            |buf| self.encode_body(version, buf),
+        )
+    }
+
     pub(crate) fn flags(&self) -> u8 {
         (u8::from(self.dup) << 3) | (self.qos.as_u8() << 1) | u8::from(self.retain)
     }

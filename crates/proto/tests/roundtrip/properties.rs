@@ -26,6 +26,13 @@ fn encode(p: &Packet, v: ProtocolVersion) -> Result<BytesMut, TestCaseError> {
 fn check_roundtrip(v: ProtocolVersion, p: &Packet, split: Index) -> Result<(), TestCaseError> {
     let encoded = encode(p, v)?;
     prop_assert_eq!(p.encoded_len(v), encoded.len(), "encoded_len of {:?}", p);
+    // A PUBLISH encoded on its own is byte for byte the same.
+    if let Packet::Publish(publish) = p {
+        let mut alone = BytesMut::new();
+        prop_assert_eq!(publish.encode(v, &mut alone), Ok(()));
+        prop_assert_eq!(&alone, &encoded);
+        prop_assert_eq!(publish.encoded_len(v), encoded.len());
+    }
     let bytes = encoded.clone().freeze();
     let len = bytes.len();
 
