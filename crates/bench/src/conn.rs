@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use bytes::BytesMut;
-use midge_proto::{ByteString, ConnAck, Connect, Decoder, Packet, ProtocolVersion};
+use midge_proto::{ByteString, ConnAck, Connect, Decoder, Packet, ProtocolVersion, Publish};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -76,6 +76,13 @@ impl Conn {
     /// Encodes `packet` into the write buffer.
     pub(crate) fn encode(&mut self, packet: Packet) -> Result<(), BenchError> {
         packet
+            .encode(self.version, &mut self.out)
+            .map_err(|e| BenchError::new(format!("encode: {e}")))
+    }
+
+    /// Buffers a PUBLISH (encoded where it lies: no `Packet` to box it in).
+    pub(crate) fn encode_publish(&mut self, publish: &Publish) -> Result<(), BenchError> {
+        publish
             .encode(self.version, &mut self.out)
             .map_err(|e| BenchError::new(format!("encode: {e}")))
     }

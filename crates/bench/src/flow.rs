@@ -163,7 +163,7 @@ pub(crate) async fn publisher(
                     Err(()) => break,
                 }
             }
-            conn.encode(Packet::Publish(publish))?;
+            conn.encode_publish(&publish)?;
             ctl.outstanding.fetch_add(plan.fan, Ordering::AcqRel);
             ctl.published.fetch_add(1, Ordering::Relaxed);
             result.sent += 1;

@@ -494,7 +494,7 @@ async fn retained(args: &BenchArgs, addr: SocketAddr) -> Result<Report, BenchErr
     for n in 0..count {
         let mut p = midge_proto::Publish::new(topic(&format!("{base}/{n}"))?, bytes::Bytes::new());
         p.retain = true;
-        cleaner.encode(midge_proto::Packet::Publish(p))?;
+        cleaner.encode(midge_proto::Packet::from(p))?;
         if n % 256 == 0 {
             cleaner.flush().await?;
         }

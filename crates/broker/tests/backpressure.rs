@@ -90,7 +90,7 @@ fn burst(
 ) -> BytesMut {
     let mut buf = BytesMut::new();
     for seq in seqs {
-        Packet::Publish(message(tag, seq, qos, size))
+        Packet::from(message(tag, seq, qos, size))
             .encode(version, &mut buf)
             .unwrap();
     }

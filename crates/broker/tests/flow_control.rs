@@ -224,7 +224,7 @@ async fn mqtt_3_1_2_24_25_messages_over_client_maximum_packet_size_not_sent() {
     }
     for want in [&payloads[0], &payloads[2], &payloads[4]] {
         let got = small.recv_publish_acking().await;
-        assert!(Packet::Publish(got.clone()).encoded_len(ProtocolVersion::V5) <= 128);
+        assert!(Packet::from(got.clone()).encoded_len(ProtocolVersion::V5) <= 128);
         assert_eq!(&text(&got), want);
     }
     small.expect_no_publish(QUIET).await;
@@ -248,8 +248,7 @@ async fn mqtt_3_1_2_25_publish_dropped_for_size_does_not_hold_receive_maximum() 
     let mut first = publish("alias/t", &"x".repeat(100), QoS::AtLeastOnce);
     first.packet_id = Some(pid(1));
     // The size as the broker sends it (its own packet id is also 2 bytes).
-    let fits =
-        u32::try_from(Packet::Publish(first.clone()).encoded_len(ProtocolVersion::V5)).unwrap();
+    let fits = u32::try_from(Packet::from(first.clone()).encoded_len(ProtocolVersion::V5)).unwrap();
     let broker = TestBroker::start().await;
     let (mut sub, _) = client_with(&broker, ProtocolVersion::V5, "sub", |c| {
         c.properties.maximum_packet_size = NonZeroU32::new(fits);

@@ -227,7 +227,7 @@ async fn qos2_held_by_a(
         loop {
             assert!(tokio::time::Instant::now() < deadline, "message {n} lost");
             match a.try_recv(Duration::from_millis(20)).await {
-                Some(Packet::Publish(p)) => break 'publish p,
+                Some(Packet::Publish(p)) => break 'publish *p,
                 None => {}
                 Some(other) => panic!("unexpected {other:?}"),
             }

@@ -169,7 +169,7 @@ async fn mqtt_3_3_5_1_v311_overlapping_subscriptions_delivered_at_max_qos() {
     let mut copies = vec![sub.recv_publish_acking().await];
     while let Some(p) = sub.try_recv(QUIET).await {
         match p {
-            Packet::Publish(p) => copies.push(p),
+            Packet::Publish(p) => copies.push(*p),
             Packet::PubRel(r) => {
                 sub.send(Packet::PubComp(midge_proto::PubResponse::new(r.packet_id)))
                     .await;

@@ -470,8 +470,7 @@ async fn mqtt_3_1_2_26_outbound_topic_alias_never_above_client_maximum() {
 #[tokio::test]
 async fn mqtt_3_1_2_24_alias_mapping_only_from_publishes_actually_sent() {
     let first = publish("big/t", &"x".repeat(100), QoS::AtMostOnce);
-    let fits =
-        u32::try_from(Packet::Publish(first.clone()).encoded_len(ProtocolVersion::V5)).unwrap();
+    let fits = u32::try_from(Packet::from(first.clone()).encoded_len(ProtocolVersion::V5)).unwrap();
     let broker = TestBroker::start().await;
     let mut sub = broker
         .connect_v5_with("sub", |c| {
@@ -488,7 +487,7 @@ async fn mqtt_3_1_2_24_alias_mapping_only_from_publishes_actually_sent() {
     loop {
         let mut got = sub.recv_publish().await;
         assert!(
-            Packet::Publish(got.clone()).encoded_len(ProtocolVersion::V5) <= fits as usize,
+            Packet::from(got.clone()).encoded_len(ProtocolVersion::V5) <= fits as usize,
             "[MQTT-3.1.2-24]"
         );
         aliases

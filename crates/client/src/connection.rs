@@ -115,19 +115,15 @@ impl ServerLimits {
     ) -> Result<(), ClientError> {
         // Aliases are the client's to choose: one set by the caller is not sent.
         publish.properties.topic_alias = None;
-        let packet = Packet::Publish(publish);
-        let len = packet.encoded_len(version);
+        let len = publish.encoded_len(version);
         if len > self.max_packet {
             return Err(ClientError::Rejected(ReasonCode::PacketTooLarge));
         }
-        let Packet::Publish(mut publish) = packet else {
-            return Ok(());
-        };
         // A new alias adds at most 5 bytes (property and length fields).
         if version.is_v5() && len + 5 <= self.max_packet {
             self.aliases.apply(&mut publish);
         }
-        Packet::Publish(publish).encode(version, out)?;
+        publish.encode(version, out)?;
         Ok(())
     }
 }
@@ -358,7 +354,7 @@ impl Task {
                         p.dup = true;
                         p.qos = qos;
                         p.packet_id = Some(packet_id);
-                        Packet::Publish(p)
+                        Packet::from(p)
                     }
                     Resend::PubRel(id) => Packet::PubRel(PubResponse::new(id)),
                 };
@@ -466,7 +462,7 @@ impl Task {
             let qos = item.publish.qos;
             let mut p = item.publish.clone();
             p.packet_id = Some(PacketId::MIN);
-            if Packet::Publish(p.clone()).encoded_len(version) > self.server.max_packet {
+            if Packet::from(p.clone()).encoded_len(version) > self.server.max_packet {
                 item.finish(Err(ClientError::Rejected(ReasonCode::PacketTooLarge)));
                 continue;
             }
@@ -570,12 +566,12 @@ impl Task {
                 }
                 match (p.qos, p.packet_id) {
                     (QoS::AtMostOnce, _) | (_, None) => {
-                        if self.events.send(Event::Message(Box::new(p))).await.is_err() {
+                        if self.events.send(Event::Message(p)).await.is_err() {
                             return Some(End::Stop);
                         }
                     }
                     (QoS::AtLeastOnce, Some(id)) => {
-                        if self.events.send(Event::Message(Box::new(p))).await.is_err() {
+                        if self.events.send(Event::Message(p)).await.is_err() {
                             return Some(End::Stop);
                         }
                         let _ = Packet::PubAck(PubResponse::new(id)).encode(version, out);
@@ -583,7 +579,7 @@ impl Task {
                     (QoS::ExactlyOnce, Some(id)) => {
                         match self.inbound.on_publish(QoS::ExactlyOnce, id) {
                             Ok(InboundPublish::Deliver) => {
-                                if self.events.send(Event::Message(Box::new(p))).await.is_err() {
+                                if self.events.send(Event::Message(p)).await.is_err() {
                                     return Some(End::Stop);
                                 }
                             }

@@ -34,7 +34,7 @@ fn publish(size: usize, version: ProtocolVersion) -> Packet {
             ..PublishProperties::default()
         };
     }
-    Packet::Publish(p)
+    Packet::from(p)
 }
 
 fn connect_v5() -> Packet {

@@ -25,10 +25,10 @@
 //! publish.packet_id = std::num::NonZeroU16::new(7);
 //!
 //! let mut buf = BytesMut::new();
-//! Packet::from(publish.clone()).encode(ProtocolVersion::V5, &mut buf)?;
+//! publish.encode(ProtocolVersion::V5, &mut buf)?;
 //!
 //! let decoded = codec::decode(&mut buf, Some(ProtocolVersion::V5), 1 << 20)?;
-//! assert_eq!(decoded, Some(Packet::Publish(publish)));
+//! assert_eq!(decoded, Some(Packet::from(publish)));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 

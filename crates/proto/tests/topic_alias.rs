@@ -188,7 +188,7 @@ fn sender_and_receiver_agree_through_the_codec() {
     for topic in &topics {
         let mut p = publish(topic, None);
         out.apply(&mut p);
-        Packet::Publish(p)
+        Packet::from(p)
             .encode(ProtocolVersion::V5, &mut wire)
             .unwrap();
     }

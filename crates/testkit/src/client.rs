@@ -96,7 +96,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> TestClient<S> {
     /// The next packet, which must be a PUBLISH.
     pub async fn recv_publish(&mut self) -> Publish {
         match self.recv().await {
-            Packet::Publish(p) => p,
+            Packet::Publish(p) => *p,
             other => panic!("expected PUBLISH, got {other:?}"),
         }
     }
@@ -203,7 +203,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> TestClient<S> {
             match self.recv().await {
                 Packet::Publish(p) => {
                     self.ack(&p).await;
-                    return p;
+                    return *p;
                 }
                 Packet::PubRel(r) => {
                     self.send(Packet::PubComp(PubResponse::new(r.packet_id)))

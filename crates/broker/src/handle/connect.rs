@@ -297,7 +297,7 @@ pub async fn accept(
                         publish.dup = true;
                         publish.qos = qos;
                         publish.packet_id = Some(packet_id);
-                        Packet::Publish(publish)
+                        Packet::from(publish)
                     }
                     Resend::PubRel(id) => Packet::PubRel(PubResponse::new(id)),
                 })

@@ -14,7 +14,7 @@ use crate::message::Message;
 use crate::metrics::Metrics;
 
 /// Handles one PUBLISH.
-pub fn handle(state: &mut ConnState, mut publish: Publish) -> Result<(), Close> {
+pub fn handle(state: &mut ConnState, mut publish: Box<Publish>) -> Result<(), Close> {
     let v5 = state.is_v5();
     Metrics::bump(&state.shared.metrics.messages_received);
     if v5 && !publish.properties.subscription_identifiers.is_empty() {
@@ -120,7 +120,7 @@ fn ack(v5: bool, id: midge_proto::PacketId, receivers: usize) -> PubResponse {
 
 /// Routes the message; returns how many sessions it was queued for.
 /// Congested receivers are noted for the connection to wait on.
-fn route(state: &mut ConnState, publish: Publish) -> usize {
+fn route(state: &mut ConnState, publish: Box<Publish>) -> usize {
     let mut publish = publish;
     // Detach topic and payload from the read buffer: a queued message then
     // holds exactly its own bytes, and the buffer's memory is reused. One
@@ -137,7 +137,7 @@ fn route(state: &mut ConnState, publish: Publish) -> usize {
         publish.topic = topic;
     }
     let message = Message::from_publish(
-        publish,
+        *publish,
         Some(state.client_id().clone()),
         crate::clock::now(),
     );

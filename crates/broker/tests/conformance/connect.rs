@@ -360,7 +360,7 @@ async fn refused_then_pipelined(broker: &TestBroker, refused: Connect, code: Rea
         V5,
         vec![
             Packet::Connect(Box::new(refused)),
-            Packet::Publish(p),
+            Packet::from(p),
             Packet::Subscribe(Subscribe::new(
                 pid(2),
                 vec![(filter("refused/#"), opts(QoS::AtMostOnce))],
@@ -425,7 +425,7 @@ async fn check_connack_first_when_pipelined(broker: &TestBroker, version: Protoc
                 vec![(filter(&format!("{prefix}/#")), opts(QoS::AtLeastOnce))],
             )),
             Packet::PingReq,
-            Packet::Publish(publish_id(
+            Packet::from(publish_id(
                 &format!("{prefix}/x"),
                 "live",
                 QoS::AtLeastOnce,
@@ -622,7 +622,7 @@ async fn mqtt_4_12_0_4_rejected_authentication_closes_connection() {
     auth.properties.authentication_data = Some(Bytes::from_static(b"client-final"));
     raw.send_bytes(&encode_all(
         V5,
-        vec![Packet::Connect(Box::new(c)), Packet::Auth(auth)],
+        vec![Packet::Connect(Box::new(c)), Packet::from(auth)],
     ))
     .await;
     let got = until_close(&mut raw).await;

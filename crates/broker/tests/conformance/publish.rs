@@ -642,7 +642,7 @@ async fn first_receiver(members: &mut [&mut Tcp]) -> (usize, Publish) {
         for (i, m) in members.iter_mut().enumerate() {
             match m.try_recv(Duration::from_millis(20)).await {
                 None => {}
-                Some(Packet::Publish(p)) => return (i, p),
+                Some(Packet::Publish(p)) => return (i, *p),
                 Some(other) => panic!("unexpected {other:?}"),
             }
         }

@@ -196,7 +196,7 @@ async fn check_byte_stream(broker: &TestBroker, version: ProtocolVersion) {
         )),
     ];
     for i in 1..=20u16 {
-        packets.push(Packet::Publish(publish_id(
+        packets.push(Packet::from(publish_id(
             &t,
             &i.to_string(),
             QoS::AtLeastOnce,

@@ -149,7 +149,7 @@ async fn recv(peer: &mut Peer) -> Packet {
 /// The next packet, which must be a PUBLISH.
 async fn recv_publish(peer: &mut Peer) -> Publish {
     match peer.recv().await {
-        Packet::Publish(p) => p,
+        Packet::Publish(p) => *p,
         other => panic!("expected PUBLISH, got {other:?}"),
     }
 }

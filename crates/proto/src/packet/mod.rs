@@ -32,8 +32,9 @@ pub enum Packet {
     Connect(Box<Connect>),
     /// CONNACK (boxed: large and rare).
     ConnAck(Box<ConnAck>),
-    /// PUBLISH.
-    Publish(Publish),
+    /// PUBLISH (boxed: the largest packet, and the one moved most; a boxed
+    /// PUBLISH keeps every other packet small to move).
+    Publish(Box<Publish>),
     /// PUBACK.
     PubAck(PubResponse),
     /// PUBREC.
@@ -56,8 +57,8 @@ pub enum Packet {
     PingResp,
     /// DISCONNECT.
     Disconnect(Disconnect),
-    /// AUTH (5.0 only).
-    Auth(Auth),
+    /// AUTH (5.0 only; boxed: large and rare).
+    Auth(Box<Auth>),
 }
 
 impl Packet {
@@ -127,7 +128,7 @@ impl Packet {
                     .map_err(|e| e.kind());
             }
             PacketType::ConnAck => Self::ConnAck(Box::new(ConnAck::decode(r, v)?)),
-            PacketType::Publish => Self::Publish(Publish::decode(header.flags, r, v)?),
+            PacketType::Publish => Self::Publish(Box::new(Publish::decode(header.flags, r, v)?)),
             t @ PacketType::PubAck => Self::PubAck(PubResponse::decode(t, r, v)?),
             t @ PacketType::PubRec => Self::PubRec(PubResponse::decode(t, r, v)?),
             t @ PacketType::PubRel => Self::PubRel(PubResponse::decode(t, r, v)?),
@@ -145,7 +146,7 @@ impl Packet {
                 Self::PingResp
             }
             PacketType::Disconnect => Self::Disconnect(Disconnect::decode(r, v)?),
-            PacketType::Auth if v.is_v5() => Self::Auth(Auth::decode(r)?),
+            PacketType::Auth if v.is_v5() => Self::Auth(Box::new(Auth::decode(r)?)),
             PacketType::Auth => return Err(ErrorKind::ReservedPacketType(15)),
         })
     }
@@ -268,6 +269,12 @@ fn check_flags(header: FixedHeader, v: ProtocolVersion) -> Result<(), ErrorKind>
 
 impl From<Publish> for Packet {
     fn from(p: Publish) -> Self {
+        Self::Publish(Box::new(p))
+    }
+}
+
+impl From<Box<Publish>> for Packet {
+    fn from(p: Box<Publish>) -> Self {
         Self::Publish(p)
     }
 }
@@ -316,6 +323,6 @@ impl From<Disconnect> for Packet {
 
 impl From<Auth> for Packet {
     fn from(p: Auth) -> Self {
-        Self::Auth(p)
+        Self::Auth(Box::new(p))
     }
 }

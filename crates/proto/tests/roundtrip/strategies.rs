@@ -510,7 +510,7 @@ fn publish(v: ProtocolVersion) -> impl Strategy<Value = Packet> {
                 } else {
                     topic
                 };
-                Packet::Publish(Publish {
+                Packet::from(Publish {
                     dup: dup && !qos0,
                     qos,
                     retain,
@@ -658,7 +658,7 @@ fn auth() -> impl Strategy<Value = Packet> {
         auth_properties(),
     )
         .prop_map(|(reason_code, properties)| {
-            Packet::Auth(Auth {
+            Packet::from(Auth {
                 reason_code,
                 properties,
             })

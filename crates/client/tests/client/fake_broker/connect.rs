@@ -78,7 +78,7 @@ async fn packets_right_behind_connack_are_processed() {
                 .unwrap();
             let mut p = midge_testkit::publish("early/t", "first", QoS::AtLeastOnce);
             p.packet_id = Some(pid(1));
-            Packet::Publish(p)
+            Packet::from(p)
                 .encode(ProtocolVersion::V5, &mut buf)
                 .unwrap();
             peer.send_bytes(&buf).await;

@@ -199,9 +199,9 @@ async fn qos0_publish_larger_than_the_brokers_maximum_packet_size_is_not_sent() 
         .unwrap();
     let p = recv_publish(&mut peer).await;
     assert!(
-        Packet::Publish(p.clone()).encoded_len(ProtocolVersion::V5) <= 64,
+        Packet::from(p.clone()).encoded_len(ProtocolVersion::V5) <= 64,
         "MQTT-3.2.2-15: sent a {}-byte PUBLISH to a broker with Maximum Packet Size 64",
-        Packet::Publish(p.clone()).encoded_len(ProtocolVersion::V5)
+        Packet::from(p.clone()).encoded_len(ProtocolVersion::V5)
     );
     assert_eq!(text(&p), "small");
 }
