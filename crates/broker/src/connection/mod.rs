@@ -15,6 +15,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use bytes::BytesMut;
 use midge_proto::{Decoder, Disconnect, ErrorKind, Packet, ProtocolVersion};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::time::{Instant, Sleep};
@@ -173,55 +174,63 @@ where
     let mut timer = std::pin::pin!(tokio::time::sleep_until(Instant::now()));
     let mut armed = false;
     let mut held_back = false;
-    let close = 'conn: loop {
-        // Everything already buffered, in order, unless congested subscribers
-        // hold the connection back (flow control: the rest waits in the
-        // buffer). One clock read per batch: these packets all arrived with
-        // the same read.
-        let mut received_at = None;
-        while link.state.congested.is_empty() {
-            match link.decoder.decode(&mut link.rbuf.buf) {
-                Ok(Some(packet)) => {
-                    let now = *received_at.get_or_insert_with(crate::clock::now);
-                    link.state.keep_alive.on_packet(now);
-                    if let Err(close) = handle::dispatch(&mut link.state, packet) {
-                        break 'conn close;
+    let close = 'conn: {
+        // The CONNACK (and any packets re-sent with it) first, from a buffer let
+        // go at once: an idle connection keeps no output buffer.
+        if let Err(close) = link.flush().await {
+            break 'conn close;
+        }
+        link.state.out = BytesMut::new();
+        loop {
+            // Everything already buffered, in order, unless congested subscribers
+            // hold the connection back (flow control: the rest waits in the
+            // buffer). One clock read per batch: these packets all arrived with
+            // the same read.
+            let mut received_at = None;
+            while link.state.congested.is_empty() {
+                match link.decoder.decode(&mut link.rbuf.buf) {
+                    Ok(Some(packet)) => {
+                        let now = *received_at.get_or_insert_with(crate::clock::now);
+                        link.state.keep_alive.on_packet(now);
+                        if let Err(close) = handle::dispatch(&mut link.state, packet) {
+                            break 'conn close;
+                        }
                     }
+                    Ok(None) => break,
+                    Err(e) => break 'conn Close::decode(&e),
                 }
-                Ok(None) => break,
-                Err(e) => break 'conn Close::decode(&e),
             }
-        }
-        link.state.pump();
-        if !link.state.out.is_empty() {
-            if let Err(close) = link.flush().await {
-                break close;
-            }
-            link.state.release_output();
-        }
-        link.rbuf.prepare();
-        if link.state.congested.is_empty() {
-            held_back = false;
-            // No packet arrived by 1.5 x Keep Alive: the deadline is not
-            // moved while waiting, so reaching it is the timeout.
-            match link.state.keep_alive.deadline().map(Instant::from_std) {
-                Some(at) if !armed || timer.deadline() != at => {
-                    timer.as_mut().reset(at);
-                    armed = true;
+            link.state.pump();
+            if !link.state.out.is_empty() {
+                if let Err(close) = link.flush().await {
+                    break close;
                 }
-                Some(_) => {}
-                None => armed = false,
+                link.state.release_output();
             }
-        } else if !held_back {
-            held_back = true;
-            timer
-                .as_mut()
-                .reset(Instant::from_std(crate::clock::now()) + MAX_HELD_BACK);
-            armed = true;
-        }
-        match link.wait(armed.then_some(timer.as_mut())).await {
-            Event::Read | Event::Deliveries | Event::Drained => {}
-            Event::Close(close) => break close,
+            link.rbuf.prepare();
+            if link.state.congested.is_empty() {
+                held_back = false;
+                // No packet arrived by 1.5 x Keep Alive: the deadline is not
+                // moved while waiting, so reaching it is the timeout.
+                match link.state.keep_alive.deadline().map(Instant::from_std) {
+                    Some(at) if !armed || timer.deadline() != at => {
+                        timer.as_mut().reset(at);
+                        armed = true;
+                    }
+                    Some(_) => {}
+                    None => armed = false,
+                }
+            } else if !held_back {
+                held_back = true;
+                timer
+                    .as_mut()
+                    .reset(Instant::from_std(crate::clock::now()) + MAX_HELD_BACK);
+                armed = true;
+            }
+            match link.wait(armed.then_some(timer.as_mut())).await {
+                Event::Read | Event::Deliveries | Event::Drained => {}
+                Event::Close(close) => break close,
+            }
         }
     };
 

@@ -19,9 +19,6 @@ const PUMP_BATCH: usize = 256;
 /// Largest output buffer capacity kept between writes.
 const OUT_KEEP: usize = 16 * 1024;
 
-/// Writes smaller than this do not keep their buffer.
-const OUT_SMALL: usize = 1024;
-
 /// Most bytes a Topic Alias can add to a PUBLISH: the property (3 bytes) plus
 /// one more byte in each of the Property Length and Remaining Length fields.
 const ALIAS_OVERHEAD: usize = 5;
@@ -175,12 +172,11 @@ impl ConnState {
         }
     }
 
-    /// Empties the output buffer after a write. It is kept only between
-    /// sizeable writes, so an idle (or nearly idle) connection holds none: a
-    /// small buffer made again costs far less than the write it goes with,
-    /// and one grown by a burst is let go.
+    /// Empties the output buffer after a write; a buffer grown by a burst is
+    /// let go (one a connection made for itself is kept: making it again for
+    /// every write would cost an allocation per write).
     pub fn release_output(&mut self) {
-        if self.out.len() < OUT_SMALL || self.out.capacity() > OUT_KEEP {
+        if self.out.capacity() > OUT_KEEP {
             self.out = BytesMut::new();
         } else {
             self.out.clear();
