@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use arc_swap::ArcSwap;
 use midge_proto::{SubscriptionOptions, TopicFilter, TopicName};
+use smallvec::SmallVec;
 
 use crate::message::{Delivery, Message};
 use crate::session::Session;
@@ -34,6 +35,10 @@ pub struct Router {
     root: ArcSwap<Node>,
     writer: Mutex<()>,
 }
+
+/// The receivers of one message (inline up to two: no allocation for the
+/// usual one or two).
+pub type Targets = SmallVec<[Target; 2]>;
 
 /// One target of a routed message: a session and what it gets.
 pub struct Target {
@@ -73,11 +78,14 @@ impl Router {
     /// overlapping subscriptions a session gets one copy at the highest granted
     /// QoS carrying every matching Subscription Identifier ([MQTT-3.3.4-2],
     /// [MQTT-3.3.4-3]); each shared group gives the message to one member.
-    pub fn route(&self, message: &Arc<Message>) -> Vec<Target> {
+    ///
+    /// Small cases (the common ones) allocate nothing here: the lists live on
+    /// the stack up to a few entries.
+    pub fn route(&self, message: &Arc<Message>) -> Targets {
         let root = self.root.load();
-        let levels: Vec<&str> = message.topic.levels().collect();
-        let mut plain: Vec<&Subscriber> = Vec::new();
-        let mut shared: Vec<(&Subscriber, &str)> = Vec::new();
+        let levels: SmallVec<[&str; 16]> = message.topic.levels().collect();
+        let mut plain: SmallVec<[&Subscriber; 8]> = SmallVec::new();
+        let mut shared: SmallVec<[(&Subscriber, &str); 4]> = SmallVec::new();
         root.visit(&levels, true, &mut |m| match m {
             Match::Plain(sub) => {
                 // No Local: never back to the publishing client ([MQTT-3.8.3-3]).
@@ -96,7 +104,7 @@ impl Router {
                 }
             }
         });
-        let mut targets = Vec::with_capacity(plain.len() + shared.len());
+        let mut targets = Targets::with_capacity(plain.len() + shared.len());
         plain.sort_by_key(|s| s.session.id());
         let mut iter = plain.into_iter().peekable();
         while let Some(first) = iter.next() {

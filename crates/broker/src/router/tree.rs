@@ -17,6 +17,10 @@ use super::Subscriber;
 pub(crate) struct Node {
     /// Children by level text; `+` and `#` are children like any other.
     children: HashMap<ByteString, Arc<Node>>,
+    /// Whether `children` has a `+` / a `#` child: most levels have neither,
+    /// and knowing it saves matching two hash lookups per level.
+    has_plus: bool,
+    has_hash: bool,
     /// Non-shared subscriptions whose filter ends here.
     subscribers: Vec<Subscriber>,
     /// Shared subscription groups whose filter ends here.
@@ -81,9 +85,15 @@ impl Node {
                 };
                 node.children
                     .insert(ByteString::from(*first), Arc::new(child));
+                node.note_wildcards();
             }
         }
         node
+    }
+
+    fn note_wildcards(&mut self) {
+        self.has_plus = self.children.contains_key("+");
+        self.has_hash = self.children.contains_key("#");
     }
 
     /// A copy of `self` without the subscription of session `id` at `levels`, or
@@ -119,6 +129,7 @@ impl Node {
                     node.children
                         .insert(ByteString::from(*first), Arc::new(child));
                 }
+                node.note_wildcards();
                 Some(node)
             }
         }
@@ -134,7 +145,10 @@ impl Node {
         visit: &mut impl FnMut(Match<'a>),
     ) {
         let system = root && levels.first().is_some_and(|l| l.starts_with('$'));
-        if !system && let Some(hash) = self.children.get("#") {
+        if !system
+            && self.has_hash
+            && let Some(hash) = self.children.get("#")
+        {
             hash.visit_here(visit);
         }
         match levels.split_first() {
@@ -143,7 +157,10 @@ impl Node {
                 if let Some(child) = self.children.get(*first) {
                     child.visit(rest, false, visit);
                 }
-                if !system && let Some(plus) = self.children.get("+") {
+                if !system
+                    && self.has_plus
+                    && let Some(plus) = self.children.get("+")
+                {
                     plus.visit(rest, false, visit);
                 }
             }
