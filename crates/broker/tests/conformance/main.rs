@@ -265,5 +265,6 @@ async fn advance(by: Duration) {
 }
 
 mod connect;
+mod delivery;
 mod publish;
 mod session;
