@@ -276,48 +276,64 @@ impl Shared {
     /// from a connection still attached ([MQTT-3.1.4-3]) and starting afresh
     /// when `clean_start` is set ([MQTT-3.1.2-4]) or no session exists.
     pub async fn attach(&self, client_id: &ByteString, clean_start: bool) -> Attached {
-        let existing = self.session(client_id);
-        if let Some(session) = &existing
-            && tokio::time::timeout(TAKEOVER_TIMEOUT, session.take_over())
-                .await
-                .is_err()
-        {
-            tracing::warn!(client_id = %client_id, "connection being taken over did not let go in time");
-            let waiters = session.lock().let_go();
-            waiters.into_iter().for_each(Waker::wake);
-        }
-        let resumed = match existing {
-            Some(session) if clean_start => {
-                self.end_session(&session);
-                None
+        // Connections racing for one client id: each round either attaches
+        // or finds another connection got there first, and takes that one
+        // over in the next round, so the last one in holds the session.
+        loop {
+            let existing = self.session(client_id);
+            if let Some(session) = &existing
+                && tokio::time::timeout(TAKEOVER_TIMEOUT, session.take_over())
+                    .await
+                    .is_err()
+            {
+                tracing::warn!(client_id = %client_id, "connection being taken over did not let go in time");
+                let waiters = session.lock().let_go();
+                waiters.into_iter().for_each(Waker::wake);
             }
-            Some(session) if !session.lock().ended => Some(session),
-            _ => None,
-        };
-        let present = resumed.is_some();
-        let session = match resumed {
-            Some(s) => s,
-            None => {
-                let s = self.new_session(client_id);
-                self.sessions_map()
-                    .insert(client_id.clone(), Arc::clone(&s));
-                s
-            }
-        };
-        let generation = {
-            let mut state = session.lock();
-            state.generation += 1;
-            state.attachment = Attachment::Attached;
-            // Resumed before the Will Delay Interval passed: no will
-            // (MQTT 5.0 section 3.1.3.2.2).
-            state.pending_will = None;
-            state.generation
-        };
-        session.set_online(true);
-        Attached {
-            session,
-            present,
-            generation,
+            let resumed = match &existing {
+                Some(session) if clean_start => {
+                    self.end_session(session);
+                    None
+                }
+                Some(session) if !session.lock().ended => Some(Arc::clone(session)),
+                _ => None,
+            };
+            let present = resumed.is_some();
+            let session = match resumed {
+                Some(s) => s,
+                None => {
+                    let mut map = self.sessions_map();
+                    // Another connection registered a session meanwhile.
+                    if map
+                        .get(client_id)
+                        .is_some_and(|s| !existing.as_ref().is_some_and(|e| Arc::ptr_eq(s, e)))
+                    {
+                        continue;
+                    }
+                    let s = self.new_session(client_id);
+                    map.insert(client_id.clone(), Arc::clone(&s));
+                    s
+                }
+            };
+            let generation = {
+                let mut state = session.lock();
+                if !state.attachment.is_none() || state.ended {
+                    // Another connection attached (or the session ended) meanwhile.
+                    continue;
+                }
+                state.generation += 1;
+                state.attachment = Attachment::Attached;
+                // Resumed before the Will Delay Interval passed: no will
+                // (MQTT 5.0 section 3.1.3.2.2).
+                state.pending_will = None;
+                state.generation
+            };
+            session.set_online(true);
+            return Attached {
+                session,
+                present,
+                generation,
+            };
         }
     }
 
@@ -362,9 +378,11 @@ impl Shared {
                 return;
             }
             state.expiry_interval = expiry_secs;
+            // Offline first, under the lock: a publisher checking whether to
+            // wait for this session to drain sees it, and waits no more.
+            session.set_online(false);
             state.let_go()
         };
-        session.set_online(false);
         self.redistribute_shared(session, false);
         if let (Some(will), Departure::Abnormal) = (will, departure) {
             let delay = will.properties.will_delay_interval.unwrap_or(0);
@@ -399,13 +417,13 @@ impl Shared {
                 let session = Arc::clone(session);
                 tokio::spawn(async move {
                     tokio::time::sleep(Duration::from_secs(u64::from(secs))).await;
-                    let expired = {
-                        let state = session.lock();
+                    // Checked under the same lock that ends it: a connection
+                    // resuming the session in between keeps it.
+                    let expired = shared.end_session_when(&session, |state| {
                         state.generation == generation && state.attachment.is_none()
-                    };
+                    });
                     if expired {
                         tracing::debug!(client_id = %session.client_id(), "session expired");
-                        shared.end_session(&session);
                     }
                 });
             }
@@ -418,10 +436,20 @@ impl Shared {
     /// waiting for its delay (the session ending first), and hands its undelivered
     /// shared-subscription messages to other group members.
     pub fn end_session(&self, session: &Arc<Session>) {
+        self.end_session_when(session, |_| true);
+    }
+
+    /// [`Shared::end_session`] if `now` holds for its state, checked under
+    /// the lock that ends it; whether it ended.
+    pub fn end_session_when(
+        &self,
+        session: &Arc<Session>,
+        now: impl FnOnce(&crate::session::SessionState) -> bool,
+    ) -> bool {
         let (filters, will) = {
             let mut state = session.lock();
-            if state.ended {
-                return;
+            if state.ended || !now(&state) {
+                return false;
             }
             state.ended = true;
             let filters: Vec<_> = state.subscriptions.drain().map(|(f, _)| f).collect();
@@ -445,6 +473,7 @@ impl Shared {
         }
         self.persist
             .send(StorageOp::RemoveSession(session.client_id().clone()));
+        true
     }
 
     /// Publishes every will still waiting for its Will Delay Interval (at

@@ -228,7 +228,9 @@ where
                 armed = true;
             }
             match link.wait(armed.then_some(timer.as_mut())).await {
-                Event::Read | Event::Deliveries | Event::Drained => {}
+                Event::Read | Event::Deliveries => {}
+                // The hold is over: the next one gets the whole time again.
+                Event::Drained => held_back = false,
                 Event::Close(close) => break close,
             }
         }
@@ -256,10 +258,16 @@ where
     async fn flush(&mut self) -> Result<(), Close> {
         let mut written = 0;
         std::future::poll_fn(|cx| {
-            match self.poll_go(cx, false) {
-                Poll::Ready(Signal::TakenOver) => return Poll::Ready(Err(Close::TakenOver)),
-                Poll::Ready(Signal::Shutdown) => return Poll::Ready(Err(Close::Shutdown)),
-                Poll::Ready(Signal::Deliveries) | Poll::Pending => {}
+            let go = match self.poll_go(cx, false) {
+                Poll::Ready(Signal::TakenOver) => Some(Close::TakenOver),
+                Poll::Ready(Signal::Shutdown) => Some(Close::Shutdown),
+                Poll::Ready(Signal::Deliveries) | Poll::Pending => None,
+            };
+            if let Some(close) = go {
+                // What was written is gone: the final write goes on from
+                // there, not from the first byte again.
+                let _ = self.state.out.split_to(written.min(self.state.out.len()));
+                return Poll::Ready(Err(close));
             }
             while let Some(rest) = self.state.out.get(written..).filter(|r| !r.is_empty()) {
                 match Pin::new(&mut self.stream).poll_write(cx, rest) {
@@ -292,15 +300,17 @@ where
         if self.state.congested.is_empty() {
             return Poll::Ready(Event::Drained);
         }
-        if deliveries {
-            return Poll::Ready(Event::Deliveries);
-        }
+        // The deadline before this connection's own deliveries: a steady
+        // stream of them must not stretch the hold.
         if timer.is_some_and(|t| t.as_mut().poll(cx).is_ready()) {
             for session in self.state.congested.drain(..) {
                 tracing::debug!(client_id = %session.client_id(), "slow consumer: held a publisher back too long; its queue now overflows by policy");
                 session.mark_slow(cx.waker());
             }
             return Poll::Ready(Event::Drained);
+        }
+        if deliveries {
+            return Poll::Ready(Event::Deliveries);
         }
         Poll::Pending
     }
@@ -328,13 +338,15 @@ where
                 Poll::Ready(Ok(_)) => return Poll::Ready(Event::Read),
                 Poll::Pending => {}
             }
+            // The keep-alive deadline before deliveries: a steady stream of
+            // them must not keep a silent client's connection open.
+            if let Some(Poll::Ready(())) = timer.as_mut().map(|t| t.as_mut().poll(cx)) {
+                return Poll::Ready(Event::Close(Close::KeepAlive));
+            }
             if deliveries {
                 return Poll::Ready(Event::Deliveries);
             }
-            match timer.as_mut().map(|t| t.as_mut().poll(cx)) {
-                Some(Poll::Ready(())) => Poll::Ready(Event::Close(Close::KeepAlive)),
-                _ => Poll::Pending,
-            }
+            Poll::Pending
         })
         .await
     }
@@ -362,6 +374,13 @@ where
             let _ = tokio::time::timeout(CLOSE_FLUSH_TIMEOUT, stream.write_all(&state.out)).await;
         }
         let _ = tokio::time::timeout(CLOSE_FLUSH_TIMEOUT, stream.shutdown()).await;
+    }
+    // Held back when it ended: no longer waiting for those queues to drain.
+    if !state.congested.is_empty() {
+        let waker = std::future::poll_fn(|cx| Poll::Ready(cx.waker().clone())).await;
+        for session in state.congested.drain(..) {
+            session.forget_drain_waiter(&waker);
+        }
     }
     let departure = match close {
         // Only a normal DISCONNECT discards the will ([MQTT-3.1.2-10]); a

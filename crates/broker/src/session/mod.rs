@@ -256,6 +256,12 @@ impl Session {
         Poll::Pending
     }
 
+    /// Forgets the publisher task of `waker`, which no longer waits for this
+    /// session to drain (its connection has ended).
+    pub fn forget_drain_waiter(&self, waker: &Waker) {
+        self.lock().drain_waiters.retain(|w| !w.will_wake(waker));
+    }
+
     /// Marks the session a slow consumer (it held the publisher of `waker`
     /// back for the longest time allowed): publishers are no longer held back
     /// for it, its queue overflows by policy, until it has drained.
