@@ -22,17 +22,20 @@
 //! and its length is measured exactly.
 
 use std::ops::Range;
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use midge_broker::Config;
+use midge_broker::broker::Shared;
 use midge_proto::bytes::BytesMut;
 use midge_proto::{Packet, ProtocolVersion, Publish, QoS, ReasonCode};
 use midge_testkit::{
-    Event, QUIET, TestBroker, TestClient, WAIT, advance_to, memory_broker, no_keep_alive,
-    open_duplex, pid, publish, run_paused_with_watchdog, settle, text, v5, v5_session,
+    Event, QUIET, TestBroker, TestClient, WAIT, advance_to, duplex_subscriber, encode_all,
+    memory_broker, no_keep_alive, open_duplex, parse_seq, pid, publish, publish_id,
+    run_paused_with_watchdog, seq_payload, settle, text, v5, v5_session,
 };
-use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::io::{AsyncRead, AsyncWrite, DuplexStream};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 
@@ -66,18 +69,10 @@ fn packet_id(seq: usize) -> u16 {
     u16::try_from(seq % 60_000 + 1).unwrap()
 }
 
-/// Message `seq` of publisher `tag`: the payload "{tag}:{seq}:" padded with
-/// `x` to `size` bytes, at `qos` (packet id [`packet_id`] for QoS > 0).
+/// Message `seq` of publisher `tag` ([`seq_payload`] of `size` bytes) at
+/// `qos` (packet id [`packet_id`] for QoS > 0).
 fn message(tag: usize, seq: usize, qos: QoS, size: usize) -> Publish {
-    let mut body = format!("{tag}:{seq}:");
-    if body.len() < size {
-        body.push_str(&"x".repeat(size - body.len()));
-    }
-    let mut p = publish(TOPIC, &body, qos);
-    if qos != QoS::AtMostOnce {
-        p.packet_id = Some(pid(packet_id(seq)));
-    }
-    p
+    publish_id(TOPIC, &seq_payload(tag, seq, size), qos, packet_id(seq))
 }
 
 /// Messages `seqs` of publisher `tag`, encoded back to back for one write.
@@ -88,23 +83,24 @@ fn burst(
     qos: QoS,
     size: usize,
 ) -> BytesMut {
-    let mut buf = BytesMut::new();
-    for seq in seqs {
-        Packet::from(message(tag, seq, qos, size))
-            .encode(version, &mut buf)
-            .unwrap();
-    }
-    buf
+    encode_all(version, seqs.map(|seq| message(tag, seq, qos, size)))
 }
 
-/// The (publisher tag, sequence number) a [`message`] carries.
-fn parse(p: &Publish) -> (usize, usize) {
-    let t = text(p);
-    let mut fields = t.split(':');
-    let tag = fields.next().unwrap().parse().unwrap();
-    let seq = fields.next().unwrap().parse().unwrap();
-    (tag, seq)
+/// An in-memory broker (paused clock) with [`MAX_QUEUED`] and
+/// [`MAX_INFLIGHT`], and two QoS 1 subscribers of [`TOPIC`]: "stuck", which
+/// the test never reads, and "normal".
+async fn stuck_and_normal() -> (Arc<Shared>, MemClient, MemClient) {
+    let mut config = Config::default();
+    config.limits.max_queued_messages = MAX_QUEUED;
+    config.limits.max_inflight = u16::try_from(MAX_INFLIGHT).unwrap();
+    let shared = memory_broker(config);
+    let stuck = duplex_subscriber(&shared, "stuck", TOPIC, QoS::AtLeastOnce).await;
+    let normal = duplex_subscriber(&shared, "normal", TOPIC, QoS::AtLeastOnce).await;
+    (shared, stuck, normal)
 }
+
+/// A client of the in-memory broker.
+type MemClient = TestClient<DuplexStream>;
 
 /// Publishes messages `0..n` of publisher `tag` at QoS 1, a [`WINDOW`] at a
 /// time (each window one write), and checks every PUBACK: in order, Success.
@@ -147,7 +143,7 @@ async fn receive_in_order<S: AsyncRead + AsyncWrite + Unpin>(
         };
         client.ack(&p).await;
         assert_eq!(
-            parse(&p),
+            parse_seq(&p),
             (0, seq),
             "message {seq} of {n}: lost or out of order"
         );
@@ -164,7 +160,7 @@ async fn read_until_quiet<S: AsyncRead + AsyncWrite + Unpin>(
         match client.next_event(Duration::from_millis(100)).await {
             Event::Packet(Packet::Publish(p)) => {
                 client.ack(&p).await;
-                seqs.push(parse(&p).1);
+                seqs.push(parse_seq(&p).1);
             }
             Event::Packet(other) => panic!("expected PUBLISH, got {other:?}"),
             Event::Open => return seqs,
@@ -242,7 +238,7 @@ async fn eight_qos1_publishers_into_one_slow_subscriber_lose_nothing() {
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
         let p = sub.recv_publish_acking().await;
-        let (tag, seq) = parse(&p);
+        let (tag, seq) = parse_seq(&p);
         assert_eq!(
             seq, next[tag],
             "publisher {tag}: message lost, repeated or out of order"
@@ -278,15 +274,7 @@ fn stuck_subscriber_holds_the_publisher_back_at_most_a_second() {
         Duration::from_secs(60),
         "stuck-subscriber test did not finish (publisher held back forever?)",
         || async {
-            let mut config = Config::default();
-            config.limits.max_queued_messages = MAX_QUEUED;
-            config.limits.max_inflight = u16::try_from(MAX_INFLIGHT).unwrap();
-            let shared = memory_broker(config);
-
-            let (mut stuck, _) = open_duplex(&shared, no_keep_alive(v5("stuck"))).await;
-            stuck.subscribe(1, TOPIC, QoS::AtLeastOnce).await;
-            let (mut normal, _) = open_duplex(&shared, no_keep_alive(v5("normal"))).await;
-            normal.subscribe(1, TOPIC, QoS::AtLeastOnce).await;
+            let (shared, mut stuck, mut normal) = stuck_and_normal().await;
             let reader = tokio::spawn(async move {
                 receive_in_order(&mut normal, N, false).await;
                 normal
@@ -355,10 +343,8 @@ async fn held_back_publisher_gets_its_deliveries_but_answers_nothing_new() {
     config.limits.max_queued_messages = MAX_QUEUED;
     config.limits.max_inflight = u16::try_from(INFLIGHT).unwrap();
     let shared = memory_broker(config);
-    let (mut stuck, _) = open_duplex(&shared, no_keep_alive(v5("stuck"))).await;
-    stuck.subscribe(1, TOPIC, QoS::AtLeastOnce).await;
-    let (mut publ, _) = open_duplex(&shared, no_keep_alive(v5("pub"))).await;
-    publ.subscribe(1, "bp/other", QoS::AtMostOnce).await;
+    let _stuck = duplex_subscriber(&shared, "stuck", TOPIC, QoS::AtLeastOnce).await;
+    let mut publ = duplex_subscriber(&shared, "pub", "bp/other", QoS::AtMostOnce).await;
     let (mut third, _) = open_duplex(&shared, no_keep_alive(v5("third"))).await;
 
     let start = Instant::now();
@@ -427,14 +413,7 @@ fn slow_consumer_holds_publishers_back_again_once_drained() {
         Duration::from_secs(60),
         "slow-consumer recovery test did not finish",
         || async {
-            let mut config = Config::default();
-            config.limits.max_queued_messages = MAX_QUEUED;
-            config.limits.max_inflight = u16::try_from(MAX_INFLIGHT).unwrap();
-            let shared = memory_broker(config);
-            let (mut stuck, _) = open_duplex(&shared, no_keep_alive(v5("stuck"))).await;
-            stuck.subscribe(1, TOPIC, QoS::AtLeastOnce).await;
-            let (mut normal, _) = open_duplex(&shared, no_keep_alive(v5("normal"))).await;
-            normal.subscribe(1, TOPIC, QoS::AtLeastOnce).await;
+            let (shared, mut stuck, mut normal) = stuck_and_normal().await;
             let (mut publ, _) = open_duplex(&shared, no_keep_alive(v5("pub"))).await;
 
             let mut holds = Vec::new();

@@ -34,11 +34,12 @@ use midge_broker::Config;
 use midge_broker::broker::Shared;
 use midge_proto::bytes::BytesMut;
 use midge_proto::{
-    Decoder, Packet, ProtocolVersion, Publish, QoS, ReasonCode, Subscribe, SubscriptionOptions,
+    Decoder, Packet, ProtocolVersion, QoS, ReasonCode, Subscribe, SubscriptionOptions,
 };
 use midge_testkit::{
-    Event, QUIET, TestClient, WAIT, advance_to, duplex, filter, memory_broker, no_keep_alive,
-    open_duplex, pid, publish, read_to_close, settle, text, v5,
+    Event, QUIET, TestClient, WAIT, advance_to, duplex, duplex_subscriber, encode_all, filter,
+    memory_broker, no_keep_alive, open_duplex, parse_seq, pid, publish_id, read_to_close,
+    seq_payload, settle, v5,
 };
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, DuplexStream};
 use tokio::time::Instant;
@@ -66,18 +67,8 @@ fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
 }
 
-/// The payload of message `seq` of publisher `tag`: "{tag}:{seq}:" padded
-/// with `x` to `size` bytes.
-fn payload(tag: usize, seq: usize, size: usize) -> String {
-    let mut body = format!("{tag}:{seq}:");
-    if body.len() < size {
-        body.push_str(&"x".repeat(size - body.len()));
-    }
-    body
-}
-
-/// Messages `seqs` of publisher `tag` to `topic` at `qos` ([`payload`] of
-/// `size` bytes), encoded back to back for one write; packet ids from
+/// Messages `seqs` of publisher `tag` to `topic` at `qos` ([`seq_payload`]
+/// of `size` bytes), encoded back to back for one write; packet ids from
 /// `first_id` for QoS > 0.
 fn burst(
     topic: &str,
@@ -87,27 +78,14 @@ fn burst(
     size: usize,
     first_id: u16,
 ) -> BytesMut {
-    let mut buf = BytesMut::new();
     let start = seqs.start;
-    for seq in seqs {
-        let mut p = publish(topic, &payload(tag, seq, size), qos);
-        if qos != QoS::AtMostOnce {
-            p.packet_id = Some(pid(first_id + u16::try_from(seq - start).unwrap()));
-        }
-        Packet::from(p)
-            .encode(ProtocolVersion::V5, &mut buf)
-            .unwrap();
-    }
-    buf
-}
-
-/// The (publisher tag, sequence number) a [`burst`] message carries.
-fn parse(p: &Publish) -> (usize, usize) {
-    let t = text(p);
-    let mut fields = t.split(':');
-    let tag = fields.next().unwrap().parse().unwrap();
-    let seq = fields.next().unwrap().parse().unwrap();
-    (tag, seq)
+    encode_all(
+        ProtocolVersion::V5,
+        seqs.map(|seq| {
+            let id = first_id + u16::try_from(seq - start).unwrap();
+            publish_id(topic, &seq_payload(tag, seq, size), qos, id)
+        }),
+    )
 }
 
 /// Every packet that has arrived at `client` by now (on the paused clock:
@@ -156,7 +134,7 @@ async fn read_all<S: AsyncRead + AsyncWrite + Unpin>(
             match packet {
                 Packet::Publish(p) => {
                     client.ack(&p).await;
-                    got.push(parse(&p));
+                    got.push(parse_seq(&p));
                 }
                 other => panic!("expected PUBLISH, got {other:?}"),
             }
@@ -180,10 +158,8 @@ async fn two_subscribers() -> (Arc<Shared>, Client, Client, Client) {
     config.limits.max_queued_messages = MAX_QUEUED;
     config.limits.max_inflight = u16::try_from(INFLIGHT).unwrap();
     let shared = memory_broker(config);
-    let (mut first, _) = open_duplex(&shared, no_keep_alive(v5("first"))).await;
-    first.subscribe(1, FIRST, QoS::AtLeastOnce).await;
-    let (mut second, _) = open_duplex(&shared, no_keep_alive(v5("second"))).await;
-    second.subscribe(1, SECOND, QoS::AtLeastOnce).await;
+    let first = duplex_subscriber(&shared, "first", FIRST, QoS::AtLeastOnce).await;
+    let second = duplex_subscriber(&shared, "second", SECOND, QoS::AtLeastOnce).await;
     let (mut other, _) = open_duplex(&shared, no_keep_alive(v5("other"))).await;
     // In two writes, so the first 10 are in flight before the rest queue.
     other
@@ -369,7 +345,7 @@ async fn takeover_during_a_partial_write_continues_the_stream() {
             Ok(Some(Packet::Publish(p))) => {
                 let n = messages;
                 assert!(
-                    p.payload[..] == *payload(0, n, 1000).as_bytes(),
+                    p.payload[..] == *seq_payload(0, n, 1000).as_bytes(),
                     "message {n} of the stream is not message {n} (repeated, skipped or corrupt)"
                 );
                 messages += 1;

@@ -181,11 +181,19 @@ pub async fn open_duplex(
 /// In-memory v5 client `watcher` (clean start, keep alive 0 so it can idle
 /// through long stretches of virtual time) subscribed to `will/#` at QoS 1.
 pub async fn will_watcher(shared: &Arc<Shared>) -> TestClient<DuplexStream> {
-    let (mut w, _) = open_duplex(
-        shared,
-        no_keep_alive(connect(ProtocolVersion::V5, "watcher")),
-    )
-    .await;
-    w.subscribe(1, "will/#", QoS::AtLeastOnce).await;
-    w
+    duplex_subscriber(shared, "watcher", "will/#", QoS::AtLeastOnce).await
+}
+
+/// In-memory v5 client `id` (clean start, keep alive 0) subscribed to
+/// `filter` at `qos`.
+pub async fn duplex_subscriber(
+    shared: &Arc<Shared>,
+    id: &str,
+    filter: &str,
+    qos: QoS,
+) -> TestClient<DuplexStream> {
+    let (mut client, _) =
+        open_duplex(shared, no_keep_alive(connect(ProtocolVersion::V5, id))).await;
+    client.subscribe(1, filter, qos).await;
+    client
 }

@@ -31,12 +31,15 @@ mod client;
 mod clock;
 mod packets;
 
-pub use broker::{TestBroker, duplex, memory_broker, open_duplex, test_config, will_watcher};
+pub use broker::{
+    TestBroker, duplex, duplex_subscriber, memory_broker, open_duplex, test_config, will_watcher,
+};
 pub use client::{Event, TestClient, read_to_close};
 pub use clock::{advance_to, run_paused_with_watchdog, settle};
 pub use packets::{
-    aliased, connect, delayed_will, filter, no_keep_alive, pid, publish, publish_id, raw_packet,
-    raw_subscribe, str_field, text, topic, v3_session, v5, v5_session, v31, v311, varint, will,
+    aliased, connect, delayed_will, encode_all, filter, no_keep_alive, parse_seq, pid, publish,
+    publish_id, raw_packet, raw_subscribe, seq_payload, str_field, text, topic, v3_session, v5,
+    v5_session, v31, v311, varint, will,
 };
 
 /// How long a test waits for an expected packet.

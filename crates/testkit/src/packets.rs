@@ -1,7 +1,7 @@
 //! Packet builders: CONNECTs, wills, PUBLISHes, and raw bytes for packets the
 //! codec would refuse to encode.
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use midge_proto::property::WillProperties;
 use midge_proto::{
     ByteString, Connect, PacketId, ProtocolVersion, Publish, QoS, TopicFilter, TopicName, Will,
@@ -122,6 +122,39 @@ pub fn aliased(topic_name: &str, alias: u16, payload: &str) -> Publish {
     let mut p = Publish::new(t, Bytes::copy_from_slice(payload.as_bytes()));
     p.properties.topic_alias = std::num::NonZeroU16::new(alias);
     p
+}
+
+/// The payload of message `seq` of publisher `tag`: "{tag}:{seq}:" padded
+/// with `x` to `size` bytes. For tests that count loss, duplicates and order
+/// ([`parse_seq`] reads it back).
+pub fn seq_payload(tag: usize, seq: usize, size: usize) -> String {
+    let mut body = format!("{tag}:{seq}:");
+    if body.len() < size {
+        body.push_str(&"x".repeat(size - body.len()));
+    }
+    body
+}
+
+/// The (publisher tag, sequence number) a [`seq_payload`] carries; panics on
+/// any other payload.
+pub fn parse_seq(p: &Publish) -> (usize, usize) {
+    let t = text(p);
+    let mut fields = t.split(':');
+    let tag = fields.next().unwrap().parse().unwrap();
+    let seq = fields.next().unwrap().parse().unwrap();
+    (tag, seq)
+}
+
+/// `publishes` encoded back to back for `version`, for one write.
+pub fn encode_all(
+    version: ProtocolVersion,
+    publishes: impl IntoIterator<Item = Publish>,
+) -> BytesMut {
+    let mut buf = BytesMut::new();
+    for p in publishes {
+        p.encode(version, &mut buf).unwrap();
+    }
+    buf
 }
 
 /// The payload of `p` as text; panics unless it is UTF-8.

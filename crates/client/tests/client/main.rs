@@ -66,6 +66,14 @@ async fn next_event(events: &mut Events) -> Event {
         .expect("the client is still running")
 }
 
+/// The next event must be a reconnection, with `session_present`.
+async fn expect_reconnected(events: &mut Events, session_present: bool) {
+    assert_eq!(
+        next_event(events).await,
+        Event::Reconnected { session_present }
+    );
+}
+
 /// The next application message from the client, within [`WAIT`].
 async fn next_message(events: &mut Events) -> Publish {
     timeout(WAIT, events.next_message())

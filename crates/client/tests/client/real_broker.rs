@@ -193,12 +193,7 @@ async fn assigned_client_id_and_session_survive_a_takeover_on_midge() {
     // back from the thief) with Clean Start 0: the session is present.
     let d = thief.expect_close().await.expect("a DISCONNECT");
     assert_eq!(d.reason_code, ReasonCode::SessionTakenOver);
-    assert_eq!(
-        next_event(&mut events).await,
-        Event::Reconnected {
-            session_present: true
-        }
-    );
+    expect_reconnected(&mut events, true).await;
 
     // The subscription survived.
     let mut publisher = broker.connect_v5("take-pub").await;

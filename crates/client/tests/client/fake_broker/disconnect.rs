@@ -21,12 +21,7 @@ async fn broker_disconnect_reason_is_reported_then_reconnects() {
     expect_closed(&mut peer, WAIT).await;
     let (mut peer, _) = fake.accept().await;
     peer.send(connack_ok(false)).await;
-    assert_eq!(
-        next_event(&mut events).await,
-        Event::Reconnected {
-            session_present: false
-        }
-    );
+    expect_reconnected(&mut events, false).await;
 }
 
 #[tokio::test]

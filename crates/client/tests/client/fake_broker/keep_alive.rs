@@ -35,12 +35,7 @@ async fn pingreq_when_idle_and_reconnect_without_pingresp() {
     );
     assert_eq!(again.client_id.as_ref() as &str, "ka");
     peer.send(connack_ok(false)).await;
-    assert_eq!(
-        next_event(&mut events).await,
-        Event::Reconnected {
-            session_present: false
-        }
-    );
+    expect_reconnected(&mut events, false).await;
 }
 
 #[tokio::test]

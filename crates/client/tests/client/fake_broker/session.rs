@@ -23,12 +23,7 @@ async fn assigned_client_id_is_used_on_reconnect() {
     assert!(!again.clean_start, "Session Expiry > 0: resume the session");
     assert_eq!(again.properties.session_expiry_interval, Some(60));
     peer.send(connack_ok(true)).await;
-    assert_eq!(
-        next_event(&mut events).await,
-        Event::Reconnected {
-            session_present: true
-        }
-    );
+    expect_reconnected(&mut events, true).await;
 }
 
 #[tokio::test]
@@ -111,12 +106,7 @@ async fn reconnect_resends_unacknowledged_publish_and_pubrel_in_order() {
         Packet::PubRel(r) => assert_eq!(r.packet_id, ids[3]),
         other => panic!("expected PUBREL {}, got {other:?}", ids[3]),
     }
-    assert_eq!(
-        next_event(&mut events).await,
-        Event::Reconnected {
-            session_present: true
-        }
-    );
+    expect_reconnected(&mut events, true).await;
 
     peer.send(Packet::PubAck(PubResponse::new(ids[0]))).await;
     peer.send(Packet::PubComp(PubResponse::new(ids[1]))).await;
@@ -209,12 +199,7 @@ async fn reconnect_without_session_sends_inflight_again_as_new() {
     let (mut peer, again) = fake.accept().await;
     assert!(!again.clean_start);
     peer.send(connack_ok(false)).await;
-    assert_eq!(
-        next_event(&mut events).await,
-        Event::Reconnected {
-            session_present: false
-        }
-    );
+    expect_reconnected(&mut events, false).await;
 
     // The session is gone ([MQTT-3.2.2-5]): m0 and m1 start again as new
     // messages (DUP 0); m2's PUBREL is not re-sent.
